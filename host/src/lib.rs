@@ -1,1 +1,20 @@
+//! `plugin-host`: runs Bold Checkout plugins compiled to WebAssembly
+//! components, each event in a fresh sandbox with fuel, memory and time
+//! limits, and validates the actions they return.
+//!
+//! The pieces:
+//! - [`runtime`]: the engine, compiled and pre-linked plugins, invocations.
+//! - [`actions`]: validation of what a handler returns, Bold's response.
+//! - [`limits`] and [`fault`]: the agreed defaults and failure words.
+//! - [`manifest`]: a plugin's `plugin.toml`.
+//! - [`cli`] and [`invoke`]: the command line.
 
+#![warn(missing_docs)]
+
+pub mod actions;
+pub mod cli;
+pub mod fault;
+pub mod invoke;
+pub mod limits;
+pub mod manifest;
+pub mod runtime;

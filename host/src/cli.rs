@@ -1,0 +1,61 @@
+//! The `plugin-host` command line, as a library so tests drive it in-process.
+
+use std::io::Write;
+
+use clap::{Parser, Subcommand};
+
+use crate::invoke::{self, InvokeArgs};
+
+/// Runs Bold Checkout plugins compiled to WebAssembly components.
+#[derive(Debug, Parser)]
+#[command(name = "plugin-host", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one handler locally on an event file: the answer on stdout, the
+    /// report on stderr. Exit 0 on success, 1 on a handler fault, 2 on bad
+    /// usage or input.
+    Invoke(InvokeArgs),
+}
+
+/// Runs a parsed command line; returns the process exit status.
+pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    match cli.command {
+        Command::Invoke(args) => match invoke::run(&args, stdout, stderr) {
+            Ok(()) => 0,
+            Err(err @ invoke::InvokeError::Usage(_)) => {
+                let _ = writeln!(stderr, "error: {err}");
+                err.exit_code()
+            }
+            // The report already ends with `error: <kind>: <reason>`.
+            Err(err) => err.exit_code(),
+        },
+    }
+}
+
+/// Parses `args` (the first is the program name) and runs them, as the
+/// binary does: clap's own usage errors exit 2, `--help` and `--version` 0.
+pub fn run_from<I, T>(args: I, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    match Cli::try_parse_from(args) {
+        Ok(cli) => run(cli, stdout, stderr),
+        Err(err) => {
+            let text = err.render().to_string();
+            if err.use_stderr() {
+                let _ = write!(stderr, "{text}");
+            } else {
+                let _ = write!(stdout, "{text}");
+            }
+            u8::try_from(err.exit_code()).unwrap_or(2)
+        }
+    }
+}

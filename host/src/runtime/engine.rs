@@ -1,0 +1,105 @@
+//! The one wasmtime engine of a host process: pooling allocator, fuel, epoch
+//! interruption, and the thread that advances the epoch.
+
+use std::time::Duration;
+
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+/// How often the epoch advances; deadlines are rounded up to this.
+pub const EPOCH_TICK: Duration = Duration::from_millis(1);
+
+/// Engine-wide settings (per-plugin limits live in [`crate::limits::Limits`]).
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// Largest memory any plugin may have, in bytes: the size of a pooled
+    /// memory slot. Per-plugin limits below it are enforced per store.
+    pub max_memory_bytes: u64,
+    /// Sandboxes that may exist at once (pooled instance slots).
+    pub max_concurrent_instances: u32,
+    /// Linear memory kept resident (not returned to the OS) per slot after a
+    /// sandbox ends, so the next sandbox does not fault it in again.
+    pub memory_keep_resident: usize,
+    /// Guest stack in bytes (deep recursion traps past it).
+    pub max_wasm_stack: usize,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        Self {
+            max_memory_bytes: 1024 * 1024 * 1024,
+            max_concurrent_instances: 256,
+            memory_keep_resident: 2 * 1024 * 1024,
+            max_wasm_stack: 512 * 1024,
+        }
+    }
+}
+
+/// Core instances, memories and tables a Rust `wasm32-wasip2` component needs
+/// (its module plus the shims `wit-component` adds), with room to spare.
+const CORE_INSTANCES_PER_COMPONENT: u32 = 8;
+
+/// Builds the engine.
+pub fn build_engine(settings: &EngineSettings) -> wasmtime::Result<Engine> {
+    let instances = settings.max_concurrent_instances.max(1);
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(instances)
+        .total_core_instances(instances * CORE_INSTANCES_PER_COMPONENT)
+        .total_memories(instances * 2)
+        .total_tables(instances * CORE_INSTANCES_PER_COMPONENT)
+        .total_stacks(instances)
+        .max_memory_size(usize::try_from(settings.max_memory_bytes).unwrap_or(usize::MAX))
+        .linear_memory_keep_resident(settings.memory_keep_resident)
+        .table_keep_resident(64 * 1024)
+        .async_stack_keep_resident(64 * 1024);
+
+    let mut config = Config::new();
+    config
+        .wasm_component_model(true)
+        .consume_fuel(true)
+        .epoch_interruption(true)
+        .max_wasm_stack(settings.max_wasm_stack)
+        .async_stack_size(settings.max_wasm_stack + 1024 * 1024)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&config)
+}
+
+/// Starts the thread that advances `engine`'s epoch every [`EPOCH_TICK`]; it
+/// ends by itself once the engine is dropped.
+pub fn spawn_epoch_ticker(engine: &Engine) -> std::io::Result<()> {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("epoch-ticker".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })?;
+    Ok(())
+}
+
+/// Epoch ticks for a deadline, rounded up, plus one because the first tick
+/// may come at any moment after the deadline is set.
+pub fn deadline_ticks(deadline: Duration) -> u64 {
+    let tick = EPOCH_TICK.as_nanos().max(1);
+    let ticks = deadline.as_nanos().div_ceil(tick);
+    u64::try_from(ticks).unwrap_or(u64::MAX).saturating_add(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadline_rounds_up_to_whole_ticks() {
+        assert_eq!(deadline_ticks(Duration::from_millis(100)), 101);
+        assert_eq!(deadline_ticks(Duration::from_micros(1500)), 3);
+        assert_eq!(deadline_ticks(Duration::ZERO), 1);
+    }
+
+    #[test]
+    fn engine_builds_with_defaults() {
+        build_engine(&EngineSettings::default()).unwrap();
+    }
+}

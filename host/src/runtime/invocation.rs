@@ -1,0 +1,291 @@
+//! One invocation: a fresh store and instance, the call under fuel, memory
+//! and deadline limits, and the classification of whatever went wrong.
+
+use std::time::{Duration, Instant};
+
+use wasmtime::{Engine, Store, Trap};
+
+use super::LoadInfo;
+use super::bindings::{CheckoutPluginPre, Event, HandlerError};
+use super::engine::deadline_ticks;
+use super::log_capture::{InvocationLog, LogSink};
+use super::sandbox::{PluginConfig, Sandbox};
+use crate::actions::{self, ActionPolicy};
+use crate::fault::{Fault, FaultKind};
+use crate::limits::Limits;
+
+/// What to ask the plugin.
+#[derive(Debug, Clone, Copy)]
+pub enum Call<'a> {
+    /// A checkout event: its name and verified raw body.
+    Event {
+        /// The event name (the body's `event` field).
+        name: &'a str,
+        /// The raw JSON body.
+        body: &'a str,
+    },
+    /// An override call (`handle-override`).
+    Override {
+        /// The override kind, e.g. `inventory`.
+        kind: &'a str,
+        /// The raw JSON body.
+        body: &'a str,
+    },
+    /// A plugin webhook (`handle-webhook`).
+    Webhook {
+        /// The webhook topic.
+        topic: &'a str,
+        /// The raw JSON body.
+        body: &'a str,
+    },
+}
+
+impl Call<'_> {
+    fn body_len(&self) -> usize {
+        match self {
+            Call::Event { body, .. } | Call::Override { body, .. } | Call::Webhook { body, .. } => {
+                body.len()
+            }
+        }
+    }
+}
+
+/// A successful answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Bold's response to an event: `{"success": true, "actions": [...]}`.
+    Checkout {
+        /// The serialised response.
+        body: String,
+        /// How many actions it holds.
+        actions: usize,
+    },
+    /// The JSON answer to an override call, as the plugin gave it.
+    Override(String),
+    /// The webhook was handled.
+    Webhook,
+}
+
+impl Answer {
+    /// The answer's JSON text (`{"success":true}` for a webhook).
+    pub fn body(&self) -> &str {
+        match self {
+            Answer::Checkout { body, .. } | Answer::Override(body) => body,
+            Answer::Webhook => r#"{"success":true}"#,
+        }
+    }
+}
+
+/// What an invocation used, against its limits.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Fuel consumed.
+    pub fuel_used: u64,
+    /// Fuel granted.
+    pub fuel_limit: u64,
+    /// Peak linear memory in bytes.
+    pub memory_peak: u64,
+    /// Memory limit in bytes.
+    pub memory_limit: u64,
+    /// Wall-clock time of instantiation and call.
+    pub elapsed: Duration,
+    /// The deadline.
+    pub timeout: Duration,
+    /// Bytes of the answer (0 when there is none).
+    pub output_bytes: u64,
+    /// Output limit in bytes.
+    pub output_limit: u64,
+    /// The guest's log (records, stdout, stderr), capped.
+    pub log: InvocationLog,
+    /// Log cap in bytes.
+    pub log_limit: u64,
+}
+
+/// The outcome of one invocation and what it used.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    /// The answer, or the fault.
+    pub outcome: Result<Answer, Fault>,
+    /// Resources used.
+    pub report: Report,
+}
+
+pub(super) struct PluginInner {
+    pub(super) id: String,
+    pub(super) engine: Engine,
+    pub(super) pre: CheckoutPluginPre<Sandbox>,
+    pub(super) limits: Limits,
+    pub(super) config: PluginConfig,
+    pub(super) policy: ActionPolicy,
+    pub(super) load: LoadInfo,
+}
+
+/// What the guest returned, before validation.
+enum Raw {
+    Event(Result<Vec<super::bindings::Action>, HandlerError>),
+    Override(Result<String, HandlerError>),
+    Webhook(Result<(), HandlerError>),
+}
+
+/// Longest handler error text passed on (guests control it).
+const MAX_REASON: usize = 512;
+
+impl PluginInner {
+    pub(super) async fn invoke(&self, call: Call<'_>) -> Invocation {
+        let limits = &self.limits;
+        let fuel_limit = limits.fuel_for(call.body_len());
+        let log = LogSink::new(usize::try_from(limits.log_bytes).unwrap_or(usize::MAX));
+        let sandbox = Sandbox::new(log.clone(), self.config.clone(), limits.memory_bytes);
+        let mut store = Store::new(&self.engine, sandbox);
+        store.limiter(|s| &mut s.memory);
+        // Fuel is enabled on the engine, so this cannot fail.
+        let _ = store.set_fuel(fuel_limit);
+        store.set_epoch_deadline(deadline_ticks(limits.timeout()));
+        store.epoch_deadline_trap();
+
+        let started = Instant::now();
+        let raw = tokio::time::timeout(limits.timeout(), self.call(&mut store, call)).await;
+        let elapsed = started.elapsed();
+
+        let fuel_used = fuel_limit.saturating_sub(store.get_fuel().unwrap_or(0));
+        let memory = &store.data().memory;
+        let (memory_peak, memory_denied) = (memory.peak as u64, memory.denied);
+        let outcome = match raw {
+            Err(_elapsed) => Err(Fault::new(
+                FaultKind::Timeout,
+                format!("deadline of {} ms passed", limits.timeout_ms),
+            )),
+            Ok(Err(err)) => Err(classify(&err, memory_denied, limits)),
+            Ok(Ok(raw)) => self.validate(raw),
+        };
+        let output_bytes = outcome.as_ref().map_or(0, |a| a.body().len() as u64);
+        drop(store);
+        Invocation {
+            outcome,
+            report: Report {
+                fuel_used,
+                fuel_limit,
+                memory_peak,
+                memory_limit: limits.memory_bytes,
+                elapsed,
+                timeout: limits.timeout(),
+                output_bytes,
+                output_limit: limits.output_bytes,
+                log: log.snapshot(),
+                log_limit: limits.log_bytes,
+            },
+        }
+    }
+
+    async fn call(&self, store: &mut Store<Sandbox>, call: Call<'_>) -> wasmtime::Result<Raw> {
+        let plugin = self.pre.instantiate_async(&mut *store).await?;
+        Ok(match call {
+            Call::Event { name, body } => {
+                let event = Event {
+                    name: name.to_owned(),
+                    body: body.to_owned(),
+                };
+                Raw::Event(plugin.call_handle_event(&mut *store, &event).await?)
+            }
+            Call::Override { kind, body } => {
+                Raw::Override(plugin.call_handle_override(&mut *store, kind, body).await?)
+            }
+            Call::Webhook { topic, body } => {
+                Raw::Webhook(plugin.call_handle_webhook(&mut *store, topic, body).await?)
+            }
+        })
+    }
+
+    fn validate(&self, raw: Raw) -> Result<Answer, Fault> {
+        match raw {
+            Raw::Event(result) => {
+                let actions = result.map_err(handler_fault)?;
+                let min_len = actions.iter().map(actions::min_wire_len).sum::<usize>();
+                actions::check_output_size(min_len, self.policy.output_limit)?;
+                let wire = actions
+                    .iter()
+                    .map(actions::from_wit)
+                    .collect::<Result<Vec<_>, _>>()?;
+                let body = actions::checkout_response(&wire, &self.policy)?;
+                Ok(Answer::Checkout {
+                    body,
+                    actions: wire.len(),
+                })
+            }
+            Raw::Override(result) => {
+                let body = result.map_err(handler_fault)?;
+                actions::check_output_size(body.len(), self.policy.output_limit)?;
+                serde_json::from_str::<serde::de::IgnoredAny>(&body).map_err(|e| {
+                    Fault::new(
+                        FaultKind::InvalidOutput,
+                        format!("override answer is not JSON ({e})"),
+                    )
+                })?;
+                Ok(Answer::Override(body))
+            }
+            Raw::Webhook(result) => {
+                result.map_err(handler_fault)?;
+                Ok(Answer::Webhook)
+            }
+        }
+    }
+}
+
+fn shorten(mut text: String) -> String {
+    if text.len() > MAX_REASON {
+        let mut cut = MAX_REASON;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
+fn handler_fault(err: HandlerError) -> Fault {
+    match err {
+        HandlerError::Unsupported => Fault::new(
+            FaultKind::Unsupported,
+            "the plugin does not handle this call",
+        ),
+        HandlerError::InvalidInput(msg) => Fault::new(
+            FaultKind::HandlerError,
+            format!("invalid input: {}", shorten(msg)),
+        ),
+        HandlerError::Failed(msg) => Fault::new(FaultKind::HandlerError, shorten(msg)),
+    }
+}
+
+/// Maps a wasmtime error (trap or host error) to a fault kind.
+fn classify(err: &wasmtime::Error, memory_denied: bool, limits: &Limits) -> Fault {
+    if let Some(trap) = err.downcast_ref::<Trap>() {
+        return match trap {
+            Trap::OutOfFuel => Fault::new(FaultKind::FuelExhausted, "all fuel consumed"),
+            Trap::Interrupt => Fault::new(
+                FaultKind::Timeout,
+                format!("deadline of {} ms passed", limits.timeout_ms),
+            ),
+            _ if memory_denied => memory_fault(limits),
+            Trap::StackOverflow => Fault::new(FaultKind::Trap, "stack overflow"),
+            other => Fault::new(FaultKind::Trap, other.to_string()),
+        };
+    }
+    if memory_denied {
+        return memory_fault(limits);
+    }
+    if err
+        .downcast_ref::<wasmtime::PoolConcurrencyLimitError>()
+        .is_some()
+    {
+        return Fault::new(FaultKind::Overloaded, "no free sandbox slot");
+    }
+    Fault::new(FaultKind::Trap, shorten(format!("{err:#}")))
+}
+
+fn memory_fault(limits: &Limits) -> Fault {
+    Fault::new(
+        FaultKind::MemoryLimit,
+        format!("memory growth past {} bytes refused", limits.memory_bytes),
+    )
+}

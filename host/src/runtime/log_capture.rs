@@ -1,0 +1,303 @@
+//! The invocation's log: `log` import records and the guest's stdout/stderr,
+//! kept up to a byte cap and truncated past it (never a trap).
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+use wasmtime_wasi::p2::{OutputStream, Pollable, StreamError};
+
+/// Severity of a guest log record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    /// Very detailed tracing.
+    Trace,
+    /// Debugging information.
+    Debug,
+    /// Normal operation.
+    Info,
+    /// Something unexpected, recovered from.
+    Warn,
+    /// A failure.
+    Error,
+}
+
+impl LogLevel {
+    /// Lowercase name, as printed in the log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Trace => "trace",
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+        }
+    }
+}
+
+/// Where a stream write came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stream {
+    Stdout,
+    Stderr,
+}
+
+impl Stream {
+    fn prefix(self) -> &'static str {
+        match self {
+            Stream::Stdout => "[stdout] ",
+            Stream::Stderr => "[stderr] ",
+        }
+    }
+}
+
+/// The captured log of one invocation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InvocationLog {
+    /// The kept text: one line per record, stream output prefixed with
+    /// `[stdout] ` / `[stderr] `.
+    pub text: String,
+    /// Bytes the guest tried to log past the cap.
+    pub dropped_bytes: u64,
+}
+
+impl InvocationLog {
+    /// Whether anything was dropped.
+    pub fn truncated(&self) -> bool {
+        self.dropped_bytes > 0
+    }
+}
+
+#[derive(Debug)]
+struct Buffer {
+    text: String,
+    cap: usize,
+    dropped: u64,
+    stdout_mid_line: bool,
+    stderr_mid_line: bool,
+}
+
+impl Buffer {
+    fn push(&mut self, piece: &str) {
+        let room = self.cap.saturating_sub(self.text.len());
+        if piece.len() <= room {
+            self.text.push_str(piece);
+            return;
+        }
+        let mut cut = room;
+        while !piece.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        self.text.push_str(&piece[..cut]);
+        self.dropped += (piece.len() - cut) as u64;
+    }
+
+    fn full(&self) -> bool {
+        self.text.len() >= self.cap
+    }
+}
+
+/// A shared, capped log sink: the `log` import and both WASI output streams
+/// of one store write into it.
+#[derive(Debug, Clone)]
+pub(crate) struct LogSink(Arc<Mutex<Buffer>>);
+
+impl LogSink {
+    pub(crate) fn new(cap: usize) -> Self {
+        Self(Arc::new(Mutex::new(Buffer {
+            text: String::new(),
+            cap,
+            dropped: 0,
+            stdout_mid_line: false,
+            stderr_mid_line: false,
+        })))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Buffer> {
+        // A poisoned lock only means another writer panicked mid-write; the
+        // text is still valid UTF-8 (we only push whole `&str` prefixes).
+        self.0.lock().unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// Appends one structured record: `level message key=value …`.
+    pub(crate) fn record(&self, level: LogLevel, message: &str, fields: &[(String, String)]) {
+        let mut buf = self.lock();
+        let len = level.as_str().len()
+            + 1
+            + message.len()
+            + fields
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 2)
+                .sum::<usize>()
+            + 1;
+        if buf.full() {
+            buf.dropped += len as u64;
+            return;
+        }
+        let mut line = String::with_capacity(len);
+        line.push_str(level.as_str());
+        line.push(' ');
+        line.push_str(message);
+        for (k, v) in fields {
+            line.push(' ');
+            line.push_str(k);
+            line.push('=');
+            line.push_str(v);
+        }
+        line.push('\n');
+        buf.push(&line);
+    }
+
+    /// Appends bytes the guest wrote to stdout or stderr.
+    pub(crate) fn stream(&self, stream: Stream, bytes: &[u8]) {
+        let mut buf = self.lock();
+        if buf.full() {
+            buf.dropped += bytes.len() as u64;
+            return;
+        }
+        let text = String::from_utf8_lossy(bytes);
+        for line in text.split_inclusive('\n') {
+            let mid_line = match stream {
+                Stream::Stdout => &mut buf.stdout_mid_line,
+                Stream::Stderr => &mut buf.stderr_mid_line,
+            };
+            let starts_line = !*mid_line;
+            *mid_line = !line.ends_with('\n');
+            if starts_line {
+                buf.push(stream.prefix());
+            }
+            buf.push(line);
+        }
+    }
+
+    /// The log so far.
+    pub(crate) fn snapshot(&self) -> InvocationLog {
+        let buf = self.lock();
+        InvocationLog {
+            text: buf.text.clone(),
+            dropped_bytes: buf.dropped,
+        }
+    }
+
+    pub(crate) fn output(&self, stream: Stream) -> CapturedOutput {
+        CapturedOutput {
+            sink: self.clone(),
+            stream,
+        }
+    }
+}
+
+/// A WASI stdout/stderr that writes into a [`LogSink`] and always accepts
+/// everything (bytes past the cap are counted and dropped), so a guest that
+/// prints too much is truncated, never trapped.
+#[derive(Debug, Clone)]
+pub(crate) struct CapturedOutput {
+    sink: LogSink,
+    stream: Stream,
+}
+
+/// How much a guest may hand over in one write; any size works, this only
+/// bounds the host-side copy per call.
+const WRITE_BUDGET: usize = 64 * 1024;
+
+#[wasmtime_wasi::async_trait]
+impl OutputStream for CapturedOutput {
+    fn write(&mut self, bytes: Bytes) -> Result<(), StreamError> {
+        self.sink.stream(self.stream, &bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), StreamError> {
+        Ok(())
+    }
+
+    fn check_write(&mut self) -> Result<usize, StreamError> {
+        Ok(WRITE_BUDGET)
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for CapturedOutput {
+    async fn ready(&mut self) {}
+}
+
+impl tokio::io::AsyncWrite for CapturedOutput {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.sink.stream(self.stream, buf);
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+impl IsTerminal for CapturedOutput {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl StdoutStream for CapturedOutput {
+    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
+        Box::new(self.clone())
+    }
+
+    fn p2_stream(&self) -> Box<dyn OutputStream> {
+        Box::new(self.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_and_streams_share_one_log() {
+        let sink = LogSink::new(1024);
+        sink.record(LogLevel::Info, "hello", &[("k".into(), "v".into())]);
+        sink.stream(Stream::Stdout, b"part");
+        sink.stream(Stream::Stdout, b"ial\nnext\n");
+        sink.stream(Stream::Stderr, b"oops\n");
+        let log = sink.snapshot();
+        assert_eq!(
+            log.text,
+            "info hello k=v\n[stdout] partial\n[stdout] next\n[stderr] oops\n"
+        );
+        assert!(!log.truncated());
+    }
+
+    #[test]
+    fn truncates_past_the_cap_and_counts_the_rest() {
+        let sink = LogSink::new(10);
+        sink.stream(Stream::Stdout, b"0123456789abcdef");
+        sink.record(LogLevel::Warn, "more", &[]);
+        let log = sink.snapshot();
+        assert_eq!(log.text, "[stdout] 0");
+        assert_eq!(log.dropped_bytes, 15 + "warn more\n".len() as u64);
+        assert!(log.truncated());
+    }
+
+    #[test]
+    fn never_splits_a_utf8_character() {
+        let sink = LogSink::new(3);
+        sink.record(LogLevel::Info, "é", &[]);
+        let log = sink.snapshot();
+        assert!(log.text.len() <= 3);
+        assert!(log.truncated());
+    }
+}

@@ -1,0 +1,277 @@
+//! The sandboxed runtime: one engine, plugins compiled once and pre-linked,
+//! and a fresh store and instance for every invocation.
+
+pub mod bindings;
+mod cache;
+mod engine;
+mod invocation;
+mod log_capture;
+mod sandbox;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wasmtime::Engine;
+use wasmtime::component::{Component, HasSelf, Linker};
+
+pub use cache::{ArtifactCache, CacheError, CacheOutcome};
+pub use engine::{EPOCH_TICK, EngineSettings};
+pub use invocation::{Answer, Call, Invocation, Report};
+pub use log_capture::{InvocationLog, LogLevel};
+
+use crate::actions::ActionPolicy;
+use crate::limits::Limits;
+use bindings::{CheckoutPlugin, CheckoutPluginPre};
+use sandbox::Sandbox;
+
+/// The WIT package version this host implements; components built against
+/// any `checkout:plugin@0.1.x` load.
+pub const CONTRACT_VERSION: &str = "checkout:plugin@0.1.0";
+
+/// Why the runtime could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// The engine rejected its configuration.
+    #[error("cannot configure the WebAssembly engine: {0}")]
+    Engine(String),
+    /// The epoch thread could not be started.
+    #[error("cannot start the epoch thread: {0}")]
+    Thread(#[from] std::io::Error),
+}
+
+/// Why a plugin could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The component's path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The bytes are not a WebAssembly component.
+    #[error("not a WebAssembly component: {0}")]
+    NotAComponent(String),
+    /// The component does not compile.
+    #[error("the component does not compile: {0}")]
+    Compile(String),
+    /// The component does not satisfy the `checkout-plugin` world (missing
+    /// exports, imports the host does not provide, wrong types).
+    #[error("the component does not satisfy the {CONTRACT_VERSION} `checkout-plugin` world: {0}")]
+    World(String),
+}
+
+/// Everything that shapes one plugin's sandboxes.
+#[derive(Debug, Clone, Default)]
+pub struct PluginSettings {
+    /// The plugin's id, for logs.
+    pub id: String,
+    /// Limits of each invocation.
+    pub limits: Limits,
+    /// Settings served by the `config` import.
+    pub config: Vec<(String, String)>,
+    /// Granted scopes; `None` = not scope-checked.
+    pub scopes: Option<BTreeSet<String>>,
+    /// Action types outside Bold's list the plugin may send.
+    pub extra_action_types: BTreeSet<String>,
+}
+
+/// How a plugin was loaded.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadInfo {
+    /// Cache hit, fresh compile, or no cache.
+    pub cache: CacheOutcome,
+    /// Time to compile or load, and pre-link.
+    pub duration: Duration,
+}
+
+/// The host's engine, linker and artifact cache. Cheap to share (`Arc`).
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<Sandbox>,
+    cache: Option<ArtifactCache>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("cache", &self.cache)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    /// Builds the engine, links WASI (nothing granted) and the host imports
+    /// once, and starts the epoch thread. `cache`: where compiled artifacts
+    /// are kept, or `None` to compile every time.
+    pub fn new(
+        settings: &EngineSettings,
+        cache: Option<ArtifactCache>,
+    ) -> Result<Self, RuntimeError> {
+        let engine =
+            engine::build_engine(settings).map_err(|e| RuntimeError::Engine(e.to_string()))?;
+        let mut linker = Linker::<Sandbox>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(|e| RuntimeError::Engine(e.to_string()))?;
+        CheckoutPlugin::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
+            .map_err(|e| RuntimeError::Engine(e.to_string()))?;
+        engine::spawn_epoch_ticker(&engine)?;
+        Ok(Self {
+            engine,
+            linker,
+            cache,
+        })
+    }
+
+    /// The artifact cache, if any.
+    pub fn cache(&self) -> Option<&ArtifactCache> {
+        self.cache.as_ref()
+    }
+
+    /// Loads the component at `path` (see [`Runtime::load_bytes`]).
+    pub fn load_file(&self, path: &Path, settings: PluginSettings) -> Result<Plugin, LoadError> {
+        let wasm = std::fs::read(path).map_err(|source| LoadError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        self.load_bytes(&wasm, settings)
+    }
+
+    /// Compiles `wasm` (or loads it from the cache) and pre-links it against
+    /// the host's imports. CPU-heavy on a cache miss: call it off the async
+    /// workers.
+    pub fn load_bytes(&self, wasm: &[u8], settings: PluginSettings) -> Result<Plugin, LoadError> {
+        let started = Instant::now();
+        check_component_header(wasm)?;
+        let (component, cache) = self.compile(wasm)?;
+        let instance_pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError::World(format!("{e:#}")))?;
+        let pre =
+            CheckoutPluginPre::new(instance_pre).map_err(|e| LoadError::World(format!("{e:#}")))?;
+        let policy = ActionPolicy {
+            scopes: settings.scopes,
+            extra_action_types: settings.extra_action_types,
+            output_limit: settings.limits.output_bytes,
+        };
+        Ok(Plugin {
+            inner: Arc::new(invocation::PluginInner {
+                id: settings.id,
+                engine: self.engine.clone(),
+                pre,
+                limits: settings.limits,
+                config: settings.config.into(),
+                policy,
+                load: LoadInfo {
+                    cache,
+                    duration: started.elapsed(),
+                },
+            }),
+        })
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<(Component, CacheOutcome), LoadError> {
+        let compile_err = |e: wasmtime::Error| LoadError::Compile(format!("{e:#}"));
+        let Some(cache) = &self.cache else {
+            let component = Component::new(&self.engine, wasm).map_err(compile_err)?;
+            return Ok((component, CacheOutcome::Uncached));
+        };
+        let key = ArtifactCache::key(&self.engine, wasm);
+        if let Some(component) = cache.load(&self.engine, &key) {
+            return Ok((component, CacheOutcome::Hit));
+        }
+        let artifact = self
+            .engine
+            .precompile_component(wasm)
+            .map_err(compile_err)?;
+        if let Err(err) = cache.store(&key, &artifact) {
+            tracing::warn!(error = %err, "compiled artifact not cached");
+        }
+        // SAFETY: `artifact` was produced just above by this engine's
+        // `precompile_component`.
+        #[allow(unsafe_code)]
+        let component =
+            unsafe { Component::deserialize(&self.engine, &artifact) }.map_err(compile_err)?;
+        Ok((component, CacheOutcome::Compiled))
+    }
+}
+
+/// Tells a component from a core module (or anything else) before compiling,
+/// so the error says what to do.
+fn check_component_header(wasm: &[u8]) -> Result<(), LoadError> {
+    const MAGIC: &[u8] = b"\0asm";
+    const COMPONENT_LAYER: [u8; 2] = [0x01, 0x00];
+    if wasm.len() < 8 || &wasm[..4] != MAGIC {
+        return Err(LoadError::NotAComponent(
+            "the file does not start with the WebAssembly magic bytes".into(),
+        ));
+    }
+    if wasm[6..8] != COMPONENT_LAYER {
+        return Err(LoadError::NotAComponent(
+            "this is a core WebAssembly module; build the plugin with `--target wasm32-wasip2`, which produces a component"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A compiled, pre-linked plugin. Cloning is cheap; every invocation gets a
+/// fresh sandbox.
+#[derive(Clone)]
+pub struct Plugin {
+    inner: Arc<invocation::PluginInner>,
+}
+
+impl std::fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plugin")
+            .field("id", &self.inner.id)
+            .field("limits", &self.inner.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Plugin {
+    /// The plugin's id.
+    pub fn id(&self) -> &str {
+        &self.inner.id
+    }
+
+    /// Its limits.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// How it was loaded.
+    pub fn load_info(&self) -> LoadInfo {
+        self.inner.load
+    }
+
+    /// Runs one call in a fresh sandbox. Needs a tokio runtime with timers
+    /// (the deadline also bounds WASI clock waits).
+    pub async fn invoke(&self, call: Call<'_>) -> Invocation {
+        self.inner.invoke(call).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_tell_modules_from_components() {
+        let module = b"\0asm\x01\0\0\0";
+        let component = b"\0asm\x0d\0\x01\0";
+        assert!(matches!(
+            check_component_header(module),
+            Err(LoadError::NotAComponent(m)) if m.contains("wasm32-wasip2")
+        ));
+        assert!(check_component_header(component).is_ok());
+        assert!(check_component_header(b"{}").is_err());
+    }
+}

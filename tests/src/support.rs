@@ -1,0 +1,70 @@
+//! Helpers shared by the end-to-end tests.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use plugin_host::runtime::{ArtifactCache, EngineSettings, Plugin, PluginSettings, Runtime};
+
+/// A compiled-artifact cache shared by test runs (under `target/`), so that
+/// only the first run compiles the guests.
+pub fn test_cache_dir() -> PathBuf {
+    Path::new(crate::WORKSPACE).join("target").join("test-artifact-cache")
+}
+
+/// One runtime per test binary, with the shared cache.
+pub fn runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        Runtime::new(
+            &EngineSettings::default(),
+            Some(ArtifactCache::new(test_cache_dir())),
+        )
+        .unwrap_or_else(|e| panic!("runtime: {e}"))
+    })
+}
+
+/// Loads `component` with `settings`.
+pub fn load(component: &str, settings: PluginSettings) -> Plugin {
+    runtime()
+        .load_file(Path::new(component), settings)
+        .unwrap_or_else(|e| panic!("loading {component}: {e}"))
+}
+
+/// Settings with an id and config pairs, limits at their defaults.
+pub fn settings(id: &str, config: &[(&str, &str)]) -> PluginSettings {
+    PluginSettings {
+        id: id.to_owned(),
+        config: config
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        ..PluginSettings::default()
+    }
+}
+
+/// The text of a bundled Bold fixture, e.g. `initialize_checkout`.
+pub fn fixture(name: &str) -> String {
+    let path = Path::new(crate::FIXTURES).join(format!("{name}.json"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The names of every bundled fixture (file stems), sorted.
+pub fn fixture_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(crate::FIXTURES)
+        .unwrap_or_else(|e| panic!("{}: {e}", crate::FIXTURES))
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            if path.extension()? != "json" {
+                return None;
+            }
+            Some(path.file_stem()?.to_string_lossy().into_owned())
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// A body `{"event": "<name>"}` for the hostile guest.
+pub fn event_body(name: &str) -> String {
+    serde_json::json!({ "event": name }).to_string()
+}
