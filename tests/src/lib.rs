@@ -1,1 +1,26 @@
+//! End-to-end tests for the plugin host: the host running components built
+//! from `plugins/` and `tests/guests/`.
+//!
+//! The build script (`build.rs`) compiles the guest components for
+//! `wasm32-wasip2` (release) into `target/guests` before the tests are
+//! compiled; [`guests`] holds their paths.
 
+/// The workspace root (absolute path).
+pub const WORKSPACE: &str = env!("PLUGIN_TESTS_WORKSPACE");
+
+/// The SDK's fixture events, `<workspace>/guest-sdk/fixtures` (absolute path).
+pub const FIXTURES: &str = env!("PLUGIN_TESTS_FIXTURES");
+
+/// Absolute paths of the guest components, built by `build.rs` with
+/// `cargo build --release --target wasm32-wasip2` into
+/// `<workspace>/target/guests/wasm32-wasip2/release/`:
+///
+/// - [`EXAMPLE_CHECKOUT`](guests::EXAMPLE_CHECKOUT): `plugins/example-checkout`.
+/// - [`GIFT_WRAP`](guests::GIFT_WRAP): `plugins/gift-wrap`.
+/// - [`HOSTILE`](guests::HOSTILE): `tests/guests/hostile`, which misbehaves
+///   according to the event name (see that crate's documentation).
+pub mod guests {
+    include!(concat!(env!("OUT_DIR"), "/guests.rs"));
+}
+
+pub mod support;

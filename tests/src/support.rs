@@ -8,7 +8,9 @@ use plugin_host::runtime::{ArtifactCache, EngineSettings, Plugin, PluginSettings
 /// A compiled-artifact cache shared by test runs (under `target/`), so that
 /// only the first run compiles the guests.
 pub fn test_cache_dir() -> PathBuf {
-    Path::new(crate::WORKSPACE).join("target").join("test-artifact-cache")
+    Path::new(crate::WORKSPACE)
+        .join("target")
+        .join("test-artifact-cache")
 }
 
 /// One runtime per test binary, with the shared cache.

@@ -16,7 +16,12 @@ struct Run {
 
 fn invoke(args: &[&str]) -> Run {
     let cache = test_cache_dir();
-    let mut argv = vec!["plugin-host", "invoke", "--cache-dir", cache.to_str().expect("utf-8 path")];
+    let mut argv = vec![
+        "plugin-host",
+        "invoke",
+        "--cache-dir",
+        cache.to_str().expect("utf-8 path"),
+    ];
     argv.extend_from_slice(args);
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     let code = plugin_host::cli::run_from(argv, &mut stdout, &mut stderr);
@@ -44,14 +49,21 @@ fn temp_file(dir: &tempfile::TempDir, name: &str, contents: &str) -> String {
 fn success_prints_only_the_answer_on_stdout_and_the_report_on_stderr() {
     let run = invoke(&[EXAMPLE_CHECKOUT, &fixture("order_submitted_us")]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let answer: Value = serde_json::from_str(&run.stdout).expect("stdout is exactly one JSON answer");
+    let answer: Value =
+        serde_json::from_str(&run.stdout).expect("stdout is exactly one JSON answer");
     assert_eq!(answer["success"], json!(true));
     assert_eq!(answer["actions"][0]["type"], json!("add_fee"));
     for field in ["fuel:", "memory:", "time:", "output:", "log:"] {
-        assert!(run.stderr.contains(field), "missing {field} in {}", run.stderr);
+        assert!(
+            run.stderr.contains(field),
+            "missing {field} in {}",
+            run.stderr
+        );
     }
     // fuel limit = 20,000,000 + 200 × body bytes
-    let body_len = std::fs::metadata(fixture("order_submitted_us")).expect("fixture").len();
+    let body_len = std::fs::metadata(fixture("order_submitted_us"))
+        .expect("fixture")
+        .len();
     let limit = 20_000_000 + 200 * body_len;
     let limit_text = limit
         .to_string()
@@ -61,7 +73,11 @@ fn success_prints_only_the_answer_on_stdout_and_the_report_on_stderr() {
         .map(|c| std::str::from_utf8(c).expect("digits"))
         .collect::<Vec<_>>()
         .join(",");
-    assert!(run.stderr.contains(&format!("/ {limit_text}")), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("/ {limit_text}")),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("/ 64.0 MiB"), "{}", run.stderr);
     assert!(run.stderr.contains("/ 100 ms"), "{}", run.stderr);
     assert!(run.stderr.contains("/ 256.0 KiB"), "{}", run.stderr);
@@ -85,14 +101,36 @@ fn limits_can_be_set_by_flags() {
     let run = invoke(&[HOSTILE, &sleep, "--timeout", "20"]);
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("/ 20 ms"), "{}", run.stderr);
-    assert!(run.stderr.trim_end().ends_with("deadline of 20 ms passed"), "{}", run.stderr);
+    assert!(
+        run.stderr.trim_end().ends_with("deadline of 20 ms passed"),
+        "{}",
+        run.stderr
+    );
 
-    let run = invoke(&[EXAMPLE_CHECKOUT, &fixture("initialize_checkout"), "--fuel", "1000"]);
+    let run = invoke(&[
+        EXAMPLE_CHECKOUT,
+        &fixture("initialize_checkout"),
+        "--fuel",
+        "1000",
+    ]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("error: fuel_exhausted"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error: fuel_exhausted"),
+        "{}",
+        run.stderr
+    );
 
     let bomb = temp_file(&dir, "bomb.json", &event_body("memory_bomb"));
-    let run = invoke(&[HOSTILE, &bomb, "--memory", "8388608", "--fuel", "1000000000", "--timeout", "5000"]);
+    let run = invoke(&[
+        HOSTILE,
+        &bomb,
+        "--memory",
+        "8388608",
+        "--fuel",
+        "1000000000",
+        "--timeout",
+        "5000",
+    ]);
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("error: memory_limit"), "{}", run.stderr);
 }
@@ -109,7 +147,10 @@ fn config_flags_reach_the_plugin() {
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let answer: Value = serde_json::from_str(&run.stdout).expect("JSON");
-    assert_eq!(answer["actions"][0]["data"]["platform_variant_id"], json!(77));
+    assert_eq!(
+        answer["actions"][0]["data"]["platform_variant_id"],
+        json!(77)
+    );
     assert_eq!(answer["actions"][0]["data"]["price"], json!(1));
 }
 
@@ -121,7 +162,14 @@ fn overrides_and_webhooks_are_invoked_by_flag() {
         "inventory.json",
         r#"{"type": "inventory", "items": [{"platform_variant_id": 5, "quantity": 1}]}"#,
     );
-    let run = invoke(&[EXAMPLE_CHECKOUT, &request, "--override", "inventory", "--config", "stock=3"]);
+    let run = invoke(&[
+        EXAMPLE_CHECKOUT,
+        &request,
+        "--override",
+        "inventory",
+        "--config",
+        "stock=3",
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let answer: Value = serde_json::from_str(&run.stdout).expect("JSON");
     assert_eq!(answer["items"][0]["available_quantity"], json!(3));
@@ -130,7 +178,13 @@ fn overrides_and_webhooks_are_invoked_by_flag() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let run = invoke(&[HOSTILE, &request, "--webhook", "nope"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.lines().last().unwrap_or_default().starts_with("error: unsupported: "));
+    assert!(
+        run.stderr
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .starts_with("error: unsupported: ")
+    );
 
     let run = invoke(&[HOSTILE, &request, "--webhook", "ok", "--override", "echo"]);
     assert_eq!(run.code, 2, "--override and --webhook conflict");
@@ -150,15 +204,28 @@ scopes = ["modify_order"]
 public_url = "https://x.example/plugins/example-checkout"
 "#,
     );
-    let run = invoke(&[EXAMPLE_CHECKOUT, &fixture("initialize_checkout"), "--manifest", &manifest]);
+    let run = invoke(&[
+        EXAMPLE_CHECKOUT,
+        &fixture("initialize_checkout"),
+        "--manifest",
+        &manifest,
+    ]);
     assert_eq!(run.code, 1, "override_inventory is outside the scopes");
-    assert!(run.stderr.contains("error: invalid_output"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error: invalid_output"),
+        "{}",
+        run.stderr
+    );
 
     let run = invoke(&[
         GIFT_WRAP,
         &fixture("order_submitted_us"),
         "--manifest",
-        &temp_file(&dir, "gift.toml", "id = \"gift-wrap\"\ncomponent = \"x.wasm\"\n[limits]\ntimeout_ms = 250\n[config]\nprice = 9\n"),
+        &temp_file(
+            &dir,
+            "gift.toml",
+            "id = \"gift-wrap\"\ncomponent = \"x.wasm\"\n[limits]\ntimeout_ms = 250\n[config]\nprice = 9\n",
+        ),
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("/ 250 ms"), "{}", run.stderr);
@@ -171,17 +238,33 @@ fn bad_usage_and_bad_input_exit_2() {
     let not_json = temp_file(&dir, "bad.json", "{ nope");
     let no_event = temp_file(&dir, "noevent.json", r#"{"cart": []}"#);
     let not_wasm = temp_file(&dir, "plugin.wasm", "hello");
-    let bad_manifest = temp_file(&dir, "plugin.toml", "id = \"x\"\ncomponent = \"x.wasm\"\nsurprise = 1\n");
+    let bad_manifest = temp_file(
+        &dir,
+        "plugin.toml",
+        "id = \"x\"\ncomponent = \"x.wasm\"\nsurprise = 1\n",
+    );
     let app_hook = fixture("app_hook");
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec![EXAMPLE_CHECKOUT, "/does/not/exist.json"], "cannot read"),
+        (
+            vec![EXAMPLE_CHECKOUT, "/does/not/exist.json"],
+            "cannot read",
+        ),
         (vec!["/does/not/exist.wasm", &app_hook], "cannot read"),
         (vec![EXAMPLE_CHECKOUT, &not_json], "not a JSON object"),
         (vec![EXAMPLE_CHECKOUT, &no_event], "`event`"),
         (vec![&not_wasm, &app_hook], "not a WebAssembly component"),
-        (vec![EXAMPLE_CHECKOUT, &app_hook, "--manifest", &bad_manifest], "surprise"),
-        (vec![EXAMPLE_CHECKOUT, &app_hook, "--config", "novalue"], "KEY=VALUE"),
-        (vec![EXAMPLE_CHECKOUT, &app_hook, "--fuel", "lots"], "invalid value"),
+        (
+            vec![EXAMPLE_CHECKOUT, &app_hook, "--manifest", &bad_manifest],
+            "surprise",
+        ),
+        (
+            vec![EXAMPLE_CHECKOUT, &app_hook, "--config", "novalue"],
+            "KEY=VALUE",
+        ),
+        (
+            vec![EXAMPLE_CHECKOUT, &app_hook, "--fuel", "lots"],
+            "invalid value",
+        ),
         (vec![EXAMPLE_CHECKOUT], "required"),
     ];
     for (args, expected) in cases {
@@ -198,6 +281,10 @@ fn the_log_is_reported_on_stderr_truncated_at_the_cap() {
     let flood = temp_file(&dir, "flood.json", &event_body("log_flood"));
     let run = invoke(&[HOSTILE, &flood]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stderr.contains("log:     16.0 KiB / 16.0 KiB"), "{}", &run.stderr[..400.min(run.stderr.len())]);
+    assert!(
+        run.stderr.contains("log:     16.0 KiB / 16.0 KiB"),
+        "{}",
+        &run.stderr[..400.min(run.stderr.len())]
+    );
     assert!(run.stderr.contains("[log truncated: "), "truncation marker");
 }

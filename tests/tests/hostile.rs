@@ -20,7 +20,12 @@ fn hostile(configure: impl FnOnce(&mut PluginSettings)) -> Plugin {
 
 async fn run(plugin: &Plugin, event: &str) -> Invocation {
     let body = event_body(event);
-    plugin.invoke(Call::Event { name: event, body: &body }).await
+    plugin
+        .invoke(Call::Event {
+            name: event,
+            body: &body,
+        })
+        .await
 }
 
 /// The actions of a successful invocation.
@@ -106,9 +111,16 @@ async fn a_panic_traps_and_its_message_goes_to_the_log_only() {
     let plugin = hostile(|_| {});
     let invocation = expect_fault(&plugin, "panic", FaultKind::Trap).await;
     let fault = invocation.outcome.expect_err("trap");
-    assert!(!fault.reason.contains("on purpose"), "panic text leaked: {fault}");
     assert!(
-        invocation.report.log.text.contains("hostile guest panicked on purpose"),
+        !fault.reason.contains("on purpose"),
+        "panic text leaked: {fault}"
+    );
+    assert!(
+        invocation
+            .report
+            .log
+            .text
+            .contains("hostile guest panicked on purpose"),
         "log: {}",
         invocation.report.log.text
     );
@@ -132,7 +144,11 @@ async fn a_log_flood_is_truncated_never_trapped() {
     let log = &invocation.report.log;
     assert!(log.text.len() as u64 <= invocation.report.log_limit);
     assert!(log.truncated());
-    assert!(log.dropped_bytes > 1_000_000, "dropped {}", log.dropped_bytes);
+    assert!(
+        log.dropped_bytes > 1_000_000,
+        "dropped {}",
+        log.dropped_bytes
+    );
 }
 
 #[tokio::test]
@@ -202,7 +218,13 @@ async fn malformed_actions_are_invalid_output() {
 async fn handler_errors_and_unsupported_events_are_told_apart() {
     let plugin = hostile(|_| {});
     let failed = expect_fault(&plugin, "handler_error", FaultKind::HandlerError).await;
-    assert!(failed.outcome.expect_err("fault").reason.contains("something went wrong"));
+    assert!(
+        failed
+            .outcome
+            .expect_err("fault")
+            .reason
+            .contains("something went wrong")
+    );
     expect_fault(&plugin, "no_such_event", FaultKind::Unsupported).await;
 }
 
@@ -224,11 +246,22 @@ async fn overrides_and_webhooks_reach_their_exports() {
     let plugin = hostile(|_| {});
     let body = r#"{"items":[1,2]}"#;
     let echo = plugin.invoke(Call::Override { kind: "echo", body }).await;
-    assert_eq!(echo.outcome.expect("echo"), Answer::Override(body.to_owned()));
+    assert_eq!(
+        echo.outcome.expect("echo"),
+        Answer::Override(body.to_owned())
+    );
     let hook = plugin.invoke(Call::Webhook { topic: "ok", body }).await;
     assert_eq!(hook.outcome.expect("webhook"), Answer::Webhook);
-    let other = plugin.invoke(Call::Webhook { topic: "orders", body }).await;
-    assert_eq!(other.outcome.expect_err("unsupported").kind, FaultKind::Unsupported);
+    let other = plugin
+        .invoke(Call::Webhook {
+            topic: "orders",
+            body,
+        })
+        .await;
+    assert_eq!(
+        other.outcome.expect_err("unsupported").kind,
+        FaultKind::Unsupported
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -238,7 +271,11 @@ async fn concurrent_invocations_are_isolated() {
         .map(|i| {
             let plugin = plugin.clone();
             tokio::spawn(async move {
-                let event = if i % 4 == 0 { "panic" } else { "instance_state" };
+                let event = if i % 4 == 0 {
+                    "panic"
+                } else {
+                    "instance_state"
+                };
                 (event, run(&plugin, event).await)
             })
         })

@@ -11,7 +11,12 @@ async fn actions(component: &str, config: &[(&str, &str)], fixture_name: &str) -
     let plugin = load(component, settings("plugin", config));
     let body = fixture(fixture_name);
     let name = plugin_host::invoke::event_name(&body).expect("fixture has an event name");
-    let invocation = plugin.invoke(Call::Event { name: &name, body: &body }).await;
+    let invocation = plugin
+        .invoke(Call::Event {
+            name: &name,
+            body: &body,
+        })
+        .await;
     match invocation.outcome {
         Ok(Answer::Checkout { body, .. }) => {
             let response: Value = serde_json::from_str(&body).expect("response is JSON");
@@ -77,7 +82,10 @@ async fn gift_wrap_answers_every_fixture() {
 async fn plugins_read_their_config_through_the_import() {
     let example = actions(
         EXAMPLE_CHECKOUT,
-        &[("public_url", "https://plugins.example.com/plugins/example-checkout")],
+        &[(
+            "public_url",
+            "https://plugins.example.com/plugins/example-checkout",
+        )],
         "initialize_checkout",
     )
     .await;
@@ -86,7 +94,12 @@ async fn plugins_read_their_config_through_the_import() {
         json!("https://plugins.example.com/plugins/example-checkout/overrides/inventory")
     );
 
-    let gift = actions(GIFT_WRAP, &[("variant_id", "42"), ("price", "750")], "order_submitted_us").await;
+    let gift = actions(
+        GIFT_WRAP,
+        &[("variant_id", "42"), ("price", "750")],
+        "order_submitted_us",
+    )
+    .await;
     assert_eq!(gift[0]["data"]["platform_variant_id"], json!(42));
     assert_eq!(gift[0]["data"]["line_item_key"], json!("gift-wrap:42"));
     assert_eq!(gift[0]["data"]["price"], json!(750));
@@ -97,7 +110,10 @@ async fn a_bad_config_value_is_a_handler_error() {
     let plugin = load(GIFT_WRAP, settings("gift-wrap", &[("price", "cheap")]));
     let body = fixture("order_submitted_us");
     let invocation = plugin
-        .invoke(Call::Event { name: "order_submitted", body: &body })
+        .invoke(Call::Event {
+            name: "order_submitted",
+            body: &body,
+        })
         .await;
     let fault = invocation.outcome.expect_err("bad config must fail");
     assert_eq!(fault.kind, FaultKind::HandlerError);
@@ -106,13 +122,21 @@ async fn a_bad_config_value_is_a_handler_error() {
 
 #[tokio::test]
 async fn example_checkout_answers_the_inventory_override() {
-    let plugin = load(EXAMPLE_CHECKOUT, settings("example-checkout", &[("stock", "7")]));
+    let plugin = load(
+        EXAMPLE_CHECKOUT,
+        settings("example-checkout", &[("stock", "7")]),
+    );
     let body = json!({"type": "inventory", "items": [
         {"platform_variant_id": 1, "quantity": 2, "sku": "A"},
         {"platform_variant_id": 2, "quantity": 9},
     ]})
     .to_string();
-    let invocation = plugin.invoke(Call::Override { kind: "inventory", body: &body }).await;
+    let invocation = plugin
+        .invoke(Call::Override {
+            kind: "inventory",
+            body: &body,
+        })
+        .await;
     let Ok(Answer::Override(answer)) = invocation.outcome else {
         panic!("override failed: {:?}", invocation.outcome);
     };
@@ -122,8 +146,16 @@ async fn example_checkout_answers_the_inventory_override() {
     assert_eq!(answer["items"][1]["available_quantity"], json!(7));
     assert_eq!(answer["items"][1]["quantity"], json!(9));
 
-    let other = plugin.invoke(Call::Override { kind: "shipping", body: &body }).await;
-    assert_eq!(other.outcome.expect_err("unsupported").kind, FaultKind::Unsupported);
+    let other = plugin
+        .invoke(Call::Override {
+            kind: "shipping",
+            body: &body,
+        })
+        .await;
+    assert_eq!(
+        other.outcome.expect_err("unsupported").kind,
+        FaultKind::Unsupported
+    );
 }
 
 #[tokio::test]
@@ -133,9 +165,14 @@ async fn actions_outside_the_granted_scopes_make_the_answer_invalid() {
     let plugin = load(EXAMPLE_CHECKOUT, scoped);
     let body = fixture("initialize_checkout");
     let invocation = plugin
-        .invoke(Call::Event { name: "initialize_checkout", body: &body })
+        .invoke(Call::Event {
+            name: "initialize_checkout",
+            body: &body,
+        })
         .await;
-    let fault = invocation.outcome.expect_err("override_inventory is out of scope");
+    let fault = invocation
+        .outcome
+        .expect_err("override_inventory is out of scope");
     assert_eq!(fault.kind, FaultKind::InvalidOutput);
     assert!(fault.reason.contains("provide_shipping_rates"), "{fault}");
 
@@ -147,7 +184,10 @@ async fn actions_outside_the_granted_scopes_make_the_answer_invalid() {
     );
     let plugin = load(EXAMPLE_CHECKOUT, granted);
     let invocation = plugin
-        .invoke(Call::Event { name: "initialize_checkout", body: &body })
+        .invoke(Call::Event {
+            name: "initialize_checkout",
+            body: &body,
+        })
         .await;
     assert!(invocation.outcome.is_ok(), "{:?}", invocation.outcome);
 }
@@ -157,7 +197,10 @@ async fn initialize_checkout_stays_far_inside_the_default_fuel() {
     let plugin = load(EXAMPLE_CHECKOUT, settings("example-checkout", &[]));
     let body = fixture("initialize_checkout");
     let invocation = plugin
-        .invoke(Call::Event { name: "initialize_checkout", body: &body })
+        .invoke(Call::Event {
+            name: "initialize_checkout",
+            body: &body,
+        })
         .await;
     assert!(invocation.outcome.is_ok());
     let report = invocation.report;

@@ -1,0 +1,360 @@
+//! The actions a handler asks Checkout to perform.
+
+use serde_json::{Map, Value, json};
+
+use crate::types::Address;
+
+/// One action for Checkout; mirrors the WIT `action` variant.
+///
+/// Build one with a constructor ([`Action::add_note`],
+/// [`Action::add_fee`], [`Action::override_inventory`],
+/// [`Action::generic`], ...) or with the variant and its struct directly.
+/// [`Action::to_json`] gives Bold's wire shape `{"type": ..., "data": ...}`.
+///
+/// ```
+/// use plugin_sdk::{Action, serde_json::json};
+/// let note = Action::add_note("Thanks!");
+/// assert_eq!(note.type_name(), "add_note");
+/// assert_eq!(note.to_json(), json!({"type": "add_note", "data": {"note": "Thanks!"}}));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// `add_line_item_by_platform_variant`: add a product variant to the
+    /// cart. Scope: `add_cart_item`.
+    AddLineItemByPlatformVariant(AddLineItem),
+    /// `add_fee`: add a fee line to the order. Scope: `add_fee`.
+    AddFee(AddFee),
+    /// `add_note`: set the order note. Scope: `modify_order`.
+    AddNote(String),
+    /// `change_shipping_address`. Scope: `modify_shipping_address`.
+    ChangeShippingAddress(AddressChange),
+    /// `change_billing_address`. Scope: `modify_billing_address`.
+    ChangeBillingAddress(AddressChange),
+    /// `flag_order_as_bopis`: buy online, pick up in store.
+    FlagOrderAsBopis(FlagOrderAsBopis),
+    /// `override_address_validate`: Checkout calls this URL to validate
+    /// addresses.
+    OverrideAddressValidate(String),
+    /// `override_discount`: Checkout calls this URL for discounts.
+    OverrideDiscount(String),
+    /// `override_inventory`: Checkout calls this URL for stock levels.
+    /// Scope: `provide_shipping_rates`.
+    OverrideInventory(String),
+    /// `override_shipping`: Checkout calls this URL for shipping rates.
+    OverrideShipping(String),
+    /// `override_tax`: Checkout calls this URL for taxes.
+    OverrideTax(String),
+    /// Any other action (`add_cart_params`, `discount_cart`, ...), by its
+    /// Bold type name and its `data` (a JSON object).
+    Generic {
+        /// The Bold action type, in lowercase, e.g. `add_note_attribute`.
+        action_type: String,
+        /// The action's `data` object.
+        data: Value,
+    },
+}
+
+/// Data of `add_line_item_by_platform_variant`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AddLineItem {
+    /// The platform's variant id.
+    pub platform_variant_id: i64,
+    /// A key the plugin chooses to recognise its line item later.
+    pub line_item_key: String,
+    /// How many to add.
+    pub quantity: i64,
+    /// Line item properties shown with the item, in order.
+    pub properties: Vec<(String, String)>,
+    /// Unit price in minor units.
+    pub price: i64,
+    /// Whether this changes an order that was already placed.
+    pub is_amendment: bool,
+}
+
+/// Data of `add_fee`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AddFee {
+    /// The plugin's id for the fee, e.g. `fee-1`.
+    pub id: String,
+    /// The text shown to the buyer.
+    pub line_text: String,
+    /// How `value` applies, e.g. `fixed`.
+    pub fee_type: String,
+    /// Whether tax applies to the fee.
+    pub taxable: bool,
+    /// Amount in minor units.
+    pub value: i64,
+    /// Whether this changes an order that was already placed.
+    pub is_amendment: bool,
+}
+
+/// Data of `change_shipping_address` / `change_billing_address`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AddressChange {
+    /// Given name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// Company, may be empty.
+    pub company: String,
+    /// First address line.
+    pub address: String,
+    /// Second address line, may be empty.
+    pub address2: String,
+    /// Phone number, may be empty.
+    pub phone: String,
+    /// City.
+    pub city: String,
+    /// Province or state name.
+    pub province: String,
+    /// Province or state code, e.g. `MB`.
+    pub province_code: String,
+    /// Country name.
+    pub country: String,
+    /// ISO 3166-1 alpha-2 country code, e.g. `CA`.
+    pub country_code: String,
+    /// Postal or ZIP code.
+    pub postal_code: String,
+    /// Also apply the address to billing.
+    pub update_billing: bool,
+    /// Billing differs from shipping.
+    pub different_billing_address: bool,
+}
+
+impl From<&Address> for AddressChange {
+    /// The address's fields; `update_billing` and
+    /// `different_billing_address` are `false`.
+    fn from(a: &Address) -> Self {
+        AddressChange {
+            first_name: a.first_name.clone(),
+            last_name: a.last_name.clone(),
+            company: a.company.clone(),
+            address: a.address.clone(),
+            address2: a.address2.clone(),
+            phone: a.phone.clone(),
+            city: a.city.clone(),
+            province: a.province.clone(),
+            province_code: a.province_code.clone(),
+            country: a.country.clone(),
+            country_code: a.country_code.clone(),
+            postal_code: a.postal_code.clone(),
+            update_billing: false,
+            different_billing_address: false,
+        }
+    }
+}
+
+/// Data of `flag_order_as_bopis`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FlagOrderAsBopis {
+    /// Whether the order is a pick-up order.
+    pub flag_order_as_bopis: bool,
+    /// Hide the shipping address section of the checkout.
+    pub hide_shipping_address: bool,
+    /// Hide the saved addresses section of the checkout.
+    pub hide_saved_addresses: bool,
+}
+
+impl Action {
+    /// `add_line_item_by_platform_variant` without properties, not an
+    /// amendment. Set those on the [`AddLineItem`] for more control.
+    pub fn add_line_item_by_platform_variant(
+        platform_variant_id: i64,
+        line_item_key: impl Into<String>,
+        quantity: i64,
+        price: i64,
+    ) -> Action {
+        Action::AddLineItemByPlatformVariant(AddLineItem {
+            platform_variant_id,
+            line_item_key: line_item_key.into(),
+            quantity,
+            properties: Vec::new(),
+            price,
+            is_amendment: false,
+        })
+    }
+
+    /// `add_fee`, not an amendment.
+    pub fn add_fee(
+        id: impl Into<String>,
+        line_text: impl Into<String>,
+        fee_type: impl Into<String>,
+        taxable: bool,
+        value: i64,
+    ) -> Action {
+        Action::AddFee(AddFee {
+            id: id.into(),
+            line_text: line_text.into(),
+            fee_type: fee_type.into(),
+            taxable,
+            value,
+            is_amendment: false,
+        })
+    }
+
+    /// `add_note`: set the order note.
+    pub fn add_note(note: impl Into<String>) -> Action {
+        Action::AddNote(note.into())
+    }
+
+    /// `change_shipping_address`.
+    pub fn change_shipping_address(address: AddressChange) -> Action {
+        Action::ChangeShippingAddress(address)
+    }
+
+    /// `change_billing_address`.
+    pub fn change_billing_address(address: AddressChange) -> Action {
+        Action::ChangeBillingAddress(address)
+    }
+
+    /// `flag_order_as_bopis`.
+    pub fn flag_order_as_bopis(
+        flag_order_as_bopis: bool,
+        hide_shipping_address: bool,
+        hide_saved_addresses: bool,
+    ) -> Action {
+        Action::FlagOrderAsBopis(FlagOrderAsBopis {
+            flag_order_as_bopis,
+            hide_shipping_address,
+            hide_saved_addresses,
+        })
+    }
+
+    /// `override_address_validate` with the URL Checkout should call.
+    pub fn override_address_validate(url: impl Into<String>) -> Action {
+        Action::OverrideAddressValidate(url.into())
+    }
+
+    /// `override_discount` with the URL Checkout should call.
+    pub fn override_discount(url: impl Into<String>) -> Action {
+        Action::OverrideDiscount(url.into())
+    }
+
+    /// `override_inventory` with the URL Checkout should call.
+    pub fn override_inventory(url: impl Into<String>) -> Action {
+        Action::OverrideInventory(url.into())
+    }
+
+    /// `override_shipping` with the URL Checkout should call.
+    pub fn override_shipping(url: impl Into<String>) -> Action {
+        Action::OverrideShipping(url.into())
+    }
+
+    /// `override_tax` with the URL Checkout should call.
+    pub fn override_tax(url: impl Into<String>) -> Action {
+        Action::OverrideTax(url.into())
+    }
+
+    /// Any action by its Bold type name (lowercased here, as Bold's docs
+    /// write them) and its `data` object.
+    ///
+    /// ```
+    /// use plugin_sdk::{Action, serde_json::json};
+    /// let a = Action::generic("ADD_CART_PARAMS", json!({"cart_params": {"k": "v"}}));
+    /// assert_eq!(a.to_json(), json!({"type": "add_cart_params", "data": {"cart_params": {"k": "v"}}}));
+    /// ```
+    pub fn generic(action_type: impl Into<String>, data: Value) -> Action {
+        let mut action_type = action_type.into();
+        action_type.make_ascii_lowercase();
+        Action::Generic { action_type, data }
+    }
+
+    /// Bold's (lowercase) type name, e.g. `add_line_item_by_platform_variant`.
+    pub fn type_name(&self) -> &str {
+        match self {
+            Action::AddLineItemByPlatformVariant(_) => "add_line_item_by_platform_variant",
+            Action::AddFee(_) => "add_fee",
+            Action::AddNote(_) => "add_note",
+            Action::ChangeShippingAddress(_) => "change_shipping_address",
+            Action::ChangeBillingAddress(_) => "change_billing_address",
+            Action::FlagOrderAsBopis(_) => "flag_order_as_bopis",
+            Action::OverrideAddressValidate(_) => "override_address_validate",
+            Action::OverrideDiscount(_) => "override_discount",
+            Action::OverrideInventory(_) => "override_inventory",
+            Action::OverrideShipping(_) => "override_shipping",
+            Action::OverrideTax(_) => "override_tax",
+            Action::Generic { action_type, .. } => action_type,
+        }
+    }
+
+    /// The action's `data` object, as Bold expects it.
+    pub fn data_json(&self) -> Value {
+        match self {
+            Action::AddLineItemByPlatformVariant(a) => {
+                let properties: Map<String, Value> = a
+                    .properties
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                    .collect();
+                json!({
+                    "platform_variant_id": a.platform_variant_id,
+                    "line_item_key": a.line_item_key,
+                    "quantity": a.quantity,
+                    "properties": properties,
+                    "price": a.price,
+                    "is_amendment": a.is_amendment,
+                })
+            }
+            Action::AddFee(f) => json!({
+                "id": f.id,
+                "line_text": f.line_text,
+                "fee_type": f.fee_type,
+                "taxable": f.taxable,
+                "value": f.value,
+                "is_amendment": f.is_amendment,
+            }),
+            Action::AddNote(note) => json!({ "note": note }),
+            Action::ChangeShippingAddress(a) | Action::ChangeBillingAddress(a) => json!({
+                "first_name": a.first_name,
+                "last_name": a.last_name,
+                "company": a.company,
+                "address": a.address,
+                "address2": a.address2,
+                "phone": a.phone,
+                "city": a.city,
+                "province": a.province,
+                "province_code": a.province_code,
+                "country": a.country,
+                "country_code": a.country_code,
+                "postal_code": a.postal_code,
+                "update_billing": a.update_billing,
+                "different_billing_address": a.different_billing_address,
+            }),
+            Action::FlagOrderAsBopis(f) => json!({
+                "flag_order_as_bopis": f.flag_order_as_bopis,
+                "hidden_sections": {
+                    "shipping_address": f.hide_shipping_address,
+                    "saved_addresses": f.hide_saved_addresses,
+                },
+            }),
+            Action::OverrideAddressValidate(url)
+            | Action::OverrideDiscount(url)
+            | Action::OverrideInventory(url)
+            | Action::OverrideShipping(url)
+            | Action::OverrideTax(url) => json!({ "url": url }),
+            Action::Generic { data, .. } => data.clone(),
+        }
+    }
+
+    /// Bold's wire shape: `{"type": "<lowercase type>", "data": {...}}`.
+    pub fn to_json(&self) -> Value {
+        json!({ "type": self.type_name(), "data": self.data_json() })
+    }
+}
+
+/// The Checkout response for these actions:
+/// `{"success": true, "actions": [...]}`.
+///
+/// ```
+/// use plugin_sdk::{Action, actions_to_response, serde_json::json};
+/// assert_eq!(
+///     actions_to_response(&[Action::override_tax("https://x/tax")]),
+///     json!({"success": true, "actions": [{"type": "override_tax", "data": {"url": "https://x/tax"}}]}),
+/// );
+/// ```
+pub fn actions_to_response(actions: &[Action]) -> Value {
+    json!({
+        "success": true,
+        "actions": actions.iter().map(Action::to_json).collect::<Vec<_>>(),
+    })
+}

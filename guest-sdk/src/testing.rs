@@ -1,0 +1,273 @@
+//! Native test helpers: a test double for the host, Bold's sample events,
+//! and assertions on actions.
+//!
+//! ```
+//! use plugin_sdk::testing::{TestHost, fixture, run_event};
+//! # use plugin_sdk::{Action, CheckoutPlugin, Event, HandlerError, Host};
+//! # struct Nothing;
+//! # impl CheckoutPlugin for Nothing {
+//! #     fn handle_event(_: &Event, _: &dyn Host) -> Result<Vec<Action>, HandlerError> { Ok(vec![]) }
+//! # }
+//! let host = TestHost::new().with_config("stock", "5");
+//! let actions = run_event::<Nothing>(&fixture("initialize_checkout"), &host).unwrap();
+//! plugin_sdk::assert_actions!(actions, []);
+//! ```
+
+use std::cell::RefCell;
+use std::io;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::CheckoutPlugin;
+use crate::action::Action;
+use crate::error::HandlerError;
+use crate::event::Event;
+use crate::host::{Host, Level};
+
+/// One record a handler logged through a [`TestHost`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRecord {
+    /// Severity.
+    pub level: Level,
+    /// The message.
+    pub message: String,
+    /// Key/value fields, in order.
+    pub fields: Vec<(String, String)>,
+}
+
+/// A [`Host`] for native tests: config set with a builder, log records kept
+/// for inspection.
+///
+/// ```
+/// use plugin_sdk::{Host, Level, testing::TestHost};
+/// let host = TestHost::new().with_config("stock", "5");
+/// let dyn_host: &dyn Host = &host;
+/// dyn_host.info("hello");
+/// assert_eq!(host.config("stock").as_deref(), Some("5"));
+/// assert_eq!(host.logs()[0].level, Level::Info);
+/// assert!(host.logged("hello"));
+/// ```
+#[derive(Debug, Default)]
+pub struct TestHost {
+    config: Vec<(String, String)>,
+    logs: RefCell<Vec<LogRecord>>,
+}
+
+impl TestHost {
+    /// A host with no config and an empty log.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets (or replaces) one config value.
+    pub fn with_config(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        let key = key.into();
+        let value = value.into();
+        match self.config.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = value,
+            None => self.config.push((key, value)),
+        }
+        self
+    }
+
+    /// Every record logged so far.
+    pub fn logs(&self) -> Vec<LogRecord> {
+        self.logs.borrow().clone()
+    }
+
+    /// Whether some logged message contains `text`.
+    pub fn logged(&self, text: &str) -> bool {
+        self.logs.borrow().iter().any(|r| r.message.contains(text))
+    }
+
+    /// Forgets the records logged so far.
+    pub fn clear_logs(&self) {
+        self.logs.borrow_mut().clear();
+    }
+}
+
+impl Host for TestHost {
+    fn config(&self, key: &str) -> Option<String> {
+        self.config
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn config_all(&self) -> Vec<(String, String)> {
+        self.config.clone()
+    }
+
+    fn log(&self, level: Level, message: &str, fields: &[(&str, &str)]) {
+        self.logs.borrow_mut().push(LogRecord {
+            level,
+            message: message.to_owned(),
+            fields: fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        });
+    }
+}
+
+const FIXTURES: &[(&str, &str)] = &[
+    (
+        "initialize_checkout",
+        include_str!("../fixtures/initialize_checkout.json"),
+    ),
+    (
+        "order_submitted_us",
+        include_str!("../fixtures/order_submitted_us.json"),
+    ),
+    ("app_hook", include_str!("../fixtures/app_hook.json")),
+];
+
+/// The names of the bundled Bold sample events: `initialize_checkout`,
+/// `order_submitted_us` (a US shipping address, two line items, one with
+/// property `gift_wrap: yes`), `app_hook` (hook `apply_loyalty_discount`).
+pub fn fixture_names() -> impl Iterator<Item = &'static str> {
+    FIXTURES.iter().map(|(name, _)| *name)
+}
+
+/// The raw JSON text of a bundled fixture, if there is one by that name.
+pub fn fixture_json(name: &str) -> Option<&'static str> {
+    FIXTURES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, json)| *json)
+}
+
+/// A bundled fixture as an [`Event`] (named by its `event` field).
+///
+/// # Panics
+/// When there is no fixture by that name (see [`fixture_names`]).
+#[track_caller]
+pub fn fixture(name: &str) -> Event {
+    match fixture_json(name).map(Event::parse) {
+        Some(Ok(event)) => event,
+        Some(Err(e)) => panic!("fixture {name}: {e}"),
+        None => panic!(
+            "no fixture {name:?}; there are: {:?}",
+            fixture_names().collect::<Vec<_>>()
+        ),
+    }
+}
+
+/// A bundled fixture, changed by `edit` before it becomes an [`Event`]:
+/// the way to test edge cases close to a real payload.
+///
+/// ```
+/// use plugin_sdk::testing::fixture_with;
+/// let event = fixture_with("order_submitted_us", |body| {
+///     body["customer"]["shipping"]["country_code"] = "CA".into();
+/// });
+/// assert_eq!(event.customer().unwrap().shipping.country_code, "CA");
+/// ```
+///
+/// # Panics
+/// When there is no fixture by that name, or the edited body is not an
+/// event.
+#[track_caller]
+pub fn fixture_with(name: &str, edit: impl FnOnce(&mut Value)) -> Event {
+    let Some(json) = fixture_json(name) else {
+        panic!(
+            "no fixture {name:?}; there are: {:?}",
+            fixture_names().collect::<Vec<_>>()
+        );
+    };
+    let mut body: Value = match serde_json::from_str(json) {
+        Ok(body) => body,
+        Err(e) => panic!("fixture {name}: {e}"),
+    };
+    edit(&mut body);
+    event_from_json(&body)
+}
+
+/// An [`Event`] from a JSON value (named by its `event` field).
+///
+/// # Panics
+/// When the value is not an object with a string `event` field.
+#[track_caller]
+pub fn event_from_json(body: &Value) -> Event {
+    match Event::parse(body.to_string()) {
+        Ok(event) => event,
+        Err(e) => panic!("not an event: {e}"),
+    }
+}
+
+/// Reads an event from a JSON file (named by its `event` field). I/O errors
+/// are returned as they are; a body that is not an event is an
+/// [`io::ErrorKind::InvalidData`] error wrapping the [`HandlerError`].
+pub fn load_event(path: impl AsRef<Path>) -> io::Result<Event> {
+    let body = std::fs::read_to_string(path)?;
+    Event::parse(body).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+/// Runs a plugin's `handle_event` as the component glue would.
+pub fn run_event<P: CheckoutPlugin + ?Sized>(
+    event: &Event,
+    host: &TestHost,
+) -> Result<Vec<Action>, HandlerError> {
+    P::handle_event(event, host)
+}
+
+/// Runs a plugin's `handle_override`.
+pub fn run_override<P: CheckoutPlugin + ?Sized>(
+    kind: &str,
+    body: &str,
+    host: &TestHost,
+) -> Result<String, HandlerError> {
+    P::handle_override(kind, body, host)
+}
+
+/// Runs a plugin's `handle_webhook`.
+pub fn run_webhook<P: CheckoutPlugin + ?Sized>(
+    topic: &str,
+    body: &str,
+    host: &TestHost,
+) -> Result<(), HandlerError> {
+    P::handle_webhook(topic, body, host)
+}
+
+/// The actions in Bold's wire shape, as a JSON array.
+pub fn actions_json(actions: &[Action]) -> Value {
+    Value::Array(actions.iter().map(Action::to_json).collect())
+}
+
+/// Asserts that `actions` are, on the wire, the JSON array `expected`;
+/// prints both, pretty, when they differ. See also
+/// [`assert_actions!`](crate::assert_actions).
+#[track_caller]
+pub fn assert_actions(actions: &[Action], expected: &Value) {
+    let actual = actions_json(actions);
+    if actual != *expected {
+        panic!(
+            "actions differ\n--- actual ---\n{}\n--- expected ---\n{}",
+            pretty(&actual),
+            pretty(expected)
+        );
+    }
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+/// Asserts that a list of actions is, on the wire, the given JSON (written
+/// as for `serde_json::json!`); prints both, pretty, when they differ.
+///
+/// ```
+/// use plugin_sdk::{Action, assert_actions};
+/// let actions = vec![Action::add_note("hi")];
+/// assert_actions!(actions, [{"type": "add_note", "data": {"note": "hi"}}]);
+/// ```
+#[macro_export]
+macro_rules! assert_actions {
+    ($actions:expr, $($json:tt)+) => {
+        $crate::testing::assert_actions(
+            &$actions,
+            &$crate::__private::serde_json::json!($($json)+),
+        )
+    };
+}
