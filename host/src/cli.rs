@@ -5,6 +5,8 @@ use std::io::Write;
 use clap::{Parser, Subcommand};
 
 use crate::invoke::{self, InvokeArgs};
+use crate::serve::{self, ServeArgs};
+use crate::sign::{self, SignArgs};
 
 /// Runs Bold Checkout plugins compiled to WebAssembly components.
 #[derive(Debug, Parser)]
@@ -22,21 +24,61 @@ pub enum Command {
     /// report on stderr. Exit 0 on success, 1 on a handler fault, 2 on bad
     /// usage or input.
     Invoke(InvokeArgs),
+    /// Serve the plugins of a host file over HTTP (the endpoint Bold
+    /// Checkout calls). Prints `listening on <addr>` once ready.
+    Serve(ServeArgs),
+    /// Sign a request body as Bold Checkout would: prints the headers and a
+    /// ready `curl` command.
+    Sign(SignArgs),
 }
 
 /// Runs a parsed command line; returns the process exit status.
 pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
     match cli.command {
-        Command::Invoke(args) => match invoke::run(&args, stdout, stderr) {
+        Command::Serve(args) => match serve::serve_command(&args) {
             Ok(()) => 0,
-            Err(err @ invoke::InvokeError::Usage(_)) => {
+            Err(err) => {
+                let _ = writeln!(stderr, "error: {err}");
+                match err {
+                    serve::ServeError::Config(_) => 2,
+                    serve::ServeError::Io(_) => 1,
+                }
+            }
+        },
+        Command::Sign(args) => match sign::sign_command(&args, stdout) {
+            Ok(()) => 0,
+            Err(err) => {
                 let _ = writeln!(stderr, "error: {err}");
                 err.exit_code()
             }
-            // The report already ends with `error: <kind>: <reason>`.
-            Err(err) => err.exit_code(),
         },
+        Command::Invoke(args) => {
+            init_quiet_logging();
+            invoke_exit_code(invoke::run(&args, stdout, stderr), stderr)
+        }
     }
+}
+
+fn invoke_exit_code(result: Result<(), invoke::InvokeError>, stderr: &mut dyn Write) -> u8 {
+    match result {
+        Ok(()) => 0,
+        Err(err @ invoke::InvokeError::Usage(_)) => {
+            let _ = writeln!(stderr, "error: {err}");
+            err.exit_code()
+        }
+        // The report already ends with `error: <kind>: <reason>`.
+        Err(err) => err.exit_code(),
+    }
+}
+
+/// Warnings and errors only, on stderr (for `invoke`); `RUST_LOG` overrides.
+fn init_quiet_logging() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .try_init();
 }
 
 /// Parses `args` (the first is the program name) and runs them, as the

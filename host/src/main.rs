@@ -3,14 +3,9 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
-    let stdout = &mut std::io::stdout().lock();
-    let stderr = &mut std::io::stderr().lock();
+    // Unlocked handles: `serve` logs to stderr from other threads.
+    let stdout = &mut std::io::stdout();
+    let stderr = &mut std::io::stderr();
     ExitCode::from(plugin_host::cli::run_from(
         std::env::args_os(),
         stdout,

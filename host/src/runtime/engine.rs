@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-/// How often the epoch advances; deadlines are rounded up to this.
+/// How often the epoch advances: a running guest yields to the executor
+/// (and its deadline is checked) once per tick.
 pub const EPOCH_TICK: Duration = Duration::from_millis(1);
 
 /// Engine-wide settings (per-plugin limits live in [`crate::limits::Limits`]).
@@ -79,24 +80,9 @@ pub fn spawn_epoch_ticker(engine: &Engine) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Epoch ticks for a deadline, rounded up, plus one because the first tick
-/// may come at any moment after the deadline is set.
-pub fn deadline_ticks(deadline: Duration) -> u64 {
-    let tick = EPOCH_TICK.as_nanos().max(1);
-    let ticks = deadline.as_nanos().div_ceil(tick);
-    u64::try_from(ticks).unwrap_or(u64::MAX).saturating_add(1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn deadline_rounds_up_to_whole_ticks() {
-        assert_eq!(deadline_ticks(Duration::from_millis(100)), 101);
-        assert_eq!(deadline_ticks(Duration::from_micros(1500)), 3);
-        assert_eq!(deadline_ticks(Duration::ZERO), 1);
-    }
 
     #[test]
     fn engine_builds_with_defaults() {

@@ -7,7 +7,6 @@ use wasmtime::{Engine, Store, Trap};
 
 use super::LoadInfo;
 use super::bindings::{CheckoutPluginPre, Event, HandlerError};
-use super::engine::deadline_ticks;
 use super::log_capture::{InvocationLog, LogSink};
 use super::sandbox::{PluginConfig, Sandbox};
 use crate::actions::{self, ActionPolicy};
@@ -38,6 +37,43 @@ pub enum Call<'a> {
         /// The raw JSON body.
         body: &'a str,
     },
+}
+
+/// A [`Call`] that owns its strings, to move into another task.
+#[derive(Debug, Clone)]
+pub enum OwnedCall {
+    /// See [`Call::Event`].
+    Event {
+        /// The event name.
+        name: String,
+        /// The raw JSON body.
+        body: String,
+    },
+    /// See [`Call::Override`].
+    Override {
+        /// The override kind.
+        kind: String,
+        /// The raw JSON body.
+        body: String,
+    },
+    /// See [`Call::Webhook`].
+    Webhook {
+        /// The webhook topic.
+        topic: String,
+        /// The raw JSON body.
+        body: String,
+    },
+}
+
+impl OwnedCall {
+    /// Borrows it as a [`Call`].
+    pub fn as_call(&self) -> Call<'_> {
+        match self {
+            OwnedCall::Event { name, body } => Call::Event { name, body },
+            OwnedCall::Override { kind, body } => Call::Override { kind, body },
+            OwnedCall::Webhook { topic, body } => Call::Webhook { topic, body },
+        }
+    }
 }
 
 impl Call<'_> {
@@ -101,6 +137,24 @@ pub struct Report {
     pub log_limit: u64,
 }
 
+impl Report {
+    /// A report of nothing used, for outcomes decided before any sandbox ran.
+    pub fn empty(limits: &Limits) -> Self {
+        Self {
+            fuel_used: 0,
+            fuel_limit: 0,
+            memory_peak: 0,
+            memory_limit: limits.memory_bytes,
+            elapsed: Duration::ZERO,
+            timeout: limits.timeout(),
+            output_bytes: 0,
+            output_limit: limits.output_bytes,
+            log: InvocationLog::default(),
+            log_limit: limits.log_bytes,
+        }
+    }
+}
+
 /// The outcome of one invocation and what it used.
 #[derive(Debug, Clone)]
 pub struct Invocation {
@@ -140,8 +194,11 @@ impl PluginInner {
         store.limiter(|s| &mut s.memory);
         // Fuel is enabled on the engine, so this cannot fail.
         let _ = store.set_fuel(fuel_limit);
-        store.set_epoch_deadline(deadline_ticks(limits.timeout()));
-        store.epoch_deadline_trap();
+        // Every epoch tick the guest yields to the executor: a spinning guest
+        // shares its thread fairly and the deadline below (a tokio timer) is
+        // checked at least once per tick, stopping loops and WASI waits alike.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_async_yield_and_update(1);
 
         let started = Instant::now();
         let raw = tokio::time::timeout(limits.timeout(), self.call(&mut store, call)).await;

@@ -18,7 +18,7 @@ use wasmtime::component::{Component, HasSelf, Linker};
 
 pub use cache::{ArtifactCache, CacheError, CacheOutcome};
 pub use engine::{EPOCH_TICK, EngineSettings};
-pub use invocation::{Answer, Call, Invocation, Report};
+pub use invocation::{Answer, Call, Invocation, OwnedCall, Report};
 pub use log_capture::{InvocationLog, LogLevel};
 
 use crate::actions::ActionPolicy;

@@ -1,0 +1,970 @@
+//! The host file (`host.toml`) and the manifests it names, read strictly at
+//! start-up: unknown keys, unreadable manifests, missing secrets and
+//! duplicate plugin ids are errors that name the file and the field.
+//!
+//! ```toml
+//! listen = "127.0.0.1:8080"            # default "127.0.0.1:8080"
+//! public_url = "http://localhost:8080" # default "http://<listen>"
+//! admin_listen = "127.0.0.1:9090"      # default: /metrics on the main listener
+//! data_dir = "../target/plugin-host"   # default "./plugin-host-data"
+//! plugins = ["example-checkout/plugin.toml"]
+//! plugin_dir = "plugins.d"             # every plugins.d/*/plugin.toml
+//! sandbox_threads = 2                  # default: available parallelism
+//! watch = true                         # default true
+//! [log]
+//! format = "human"                     # or "json"
+//! [defaults]                           # see manifest::ManifestDefaults
+//! limits = { timeout_ms = 100 }
+//! on_error = "no-actions"
+//! max_concurrency = 8
+//! queue = 32
+//! signature = { max_skew_secs = 300 }
+//! [engine]                             # runtime::EngineSettings
+//! max_memory_bytes = 1073741824
+//! ```
+//!
+//! Paths are relative to the host file; paths in a manifest are relative to
+//! the manifest.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::manifest::{
+    Manifest, ManifestDefaults, ManifestError, SecretValue, check_url, plugin_public_url,
+    process_env,
+};
+use crate::runtime::EngineSettings;
+
+/// The listen address when the host file sets none.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// The data directory, relative to the host file, when it sets none.
+pub const DEFAULT_DATA_DIR: &str = "plugin-host-data";
+/// The manifest's file name inside each `plugin_dir` subdirectory.
+pub const MANIFEST_FILE_NAME: &str = "plugin.toml";
+
+/// Why the host's configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The host file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The host file's path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The host file is not valid.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The host file's path.
+        path: PathBuf,
+        /// What is wrong, naming the field.
+        message: String,
+    },
+    /// A manifest is unreadable or invalid, or its secret is missing.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// Two manifests declare the same plugin id.
+    #[error("plugin id {id:?} is declared by both {first} and {second}")]
+    DuplicateId {
+        /// The id.
+        id: String,
+        /// The manifest read first.
+        first: PathBuf,
+        /// The manifest read second.
+        second: PathBuf,
+    },
+    /// Several of the above, one per line.
+    #[error("{} configuration errors:\n{}", .0.len(), join_lines(.0))]
+    Several(Vec<ConfigError>),
+}
+
+fn join_lines(errors: &[ConfigError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("- {}", e.to_string().trim_end()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl ConfigError {
+    fn from_list(mut errors: Vec<ConfigError>) -> Option<Self> {
+        match errors.len() {
+            0 => None,
+            1 => errors.pop(),
+            _ => Some(ConfigError::Several(errors)),
+        }
+    }
+}
+
+/// How the host writes its logs (`[log]`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The `[log]` table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// `"human"` (default) or `"json"`; `serve --log-json` overrides.
+    pub format: LogFormat,
+}
+
+/// `[engine]` as written: every key optional, merged onto
+/// [`EngineSettings::default`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEngine {
+    max_memory_bytes: Option<u64>,
+    max_concurrent_instances: Option<u32>,
+    memory_keep_resident: Option<usize>,
+    max_wasm_stack: Option<usize>,
+}
+
+impl RawEngine {
+    fn resolve(self) -> Result<EngineSettings, String> {
+        let d = EngineSettings::default();
+        let settings = EngineSettings {
+            max_memory_bytes: self.max_memory_bytes.unwrap_or(d.max_memory_bytes),
+            max_concurrent_instances: self
+                .max_concurrent_instances
+                .unwrap_or(d.max_concurrent_instances),
+            memory_keep_resident: self.memory_keep_resident.unwrap_or(d.memory_keep_resident),
+            max_wasm_stack: self.max_wasm_stack.unwrap_or(d.max_wasm_stack),
+        };
+        for (name, value) in [
+            ("max_memory_bytes", settings.max_memory_bytes),
+            (
+                "max_concurrent_instances",
+                u64::from(settings.max_concurrent_instances),
+            ),
+            ("max_wasm_stack", settings.max_wasm_stack as u64),
+        ] {
+            if value == 0 {
+                return Err(format!("field `engine.{name}` must be above 0"));
+            }
+        }
+        Ok(settings)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHostConfig {
+    listen: Option<SocketAddr>,
+    public_url: Option<String>,
+    admin_listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    #[serde(default)]
+    plugins: Vec<PathBuf>,
+    plugin_dir: Option<PathBuf>,
+    sandbox_threads: Option<usize>,
+    watch: Option<bool>,
+    #[serde(default)]
+    log: LogSettings,
+    #[serde(default)]
+    defaults: ManifestDefaults,
+    #[serde(default)]
+    engine: RawEngine,
+}
+
+/// One plugin ready to serve: its manifest (defaults applied, `public_url`
+/// in its config) and its resolved client secrets.
+#[derive(Debug, Clone)]
+pub struct ConfiguredPlugin {
+    /// The manifest.
+    pub manifest: Manifest,
+    /// One secret, or two during a rotation (in the order written).
+    pub secrets: Vec<SecretValue>,
+}
+
+/// The host file and every manifest it names, resolved.
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    /// Where the host file was read from.
+    pub path: PathBuf,
+    /// The main listener.
+    pub listen: SocketAddr,
+    /// The host's public base URL, without a trailing slash.
+    pub public_url: String,
+    /// `public_url` was set in the host file (else it follows `listen`).
+    public_url_set: bool,
+    /// A separate listener for `/metrics`, `/healthz` and `/readyz`; `None`
+    /// = on the main listener.
+    pub admin_listen: Option<SocketAddr>,
+    /// The data directory (see [`HostConfig::cache_dir`]).
+    pub data_dir: PathBuf,
+    /// The manifests listed in `plugins`, resolved against the host file.
+    pub plugin_files: Vec<PathBuf>,
+    /// The `plugin_dir`, resolved against the host file.
+    pub plugin_dir: Option<PathBuf>,
+    /// Threads that run sandboxes (at least 1).
+    pub sandbox_threads: usize,
+    /// Reload plugins when their files change.
+    pub watch: bool,
+    /// Log settings.
+    pub log: LogSettings,
+    /// What every manifest inherits.
+    pub defaults: ManifestDefaults,
+    /// Engine-wide settings.
+    pub engine: EngineSettings,
+    /// The plugins, in the order read: `plugins` first, then `plugin_dir`
+    /// sorted by directory name.
+    pub plugins: Vec<ConfiguredPlugin>,
+    /// Things the operator should be told at start-up (e.g. a plugin without
+    /// `scopes`); the caller logs them.
+    pub warnings: Vec<String>,
+}
+
+impl HostConfig {
+    /// Reads the host file at `path` and every manifest it names, resolving
+    /// secrets from the process environment.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        Self::from_file_with_env(path, &process_env)
+    }
+
+    /// [`HostConfig::from_file`] with an injected environment lookup.
+    /// Manifest errors (parse, secrets, limits above the engine's, duplicate
+    /// ids) are collected and reported together.
+    pub fn from_file_with_env(
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        };
+        let raw: RawHostConfig = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+
+        let listen = match raw.listen {
+            Some(listen) => listen,
+            None => DEFAULT_LISTEN
+                .parse()
+                .map_err(|e| invalid(format!("default listen address: {e}")))?,
+        };
+        let public_url_set = raw.public_url.is_some();
+        let public_url = match raw.public_url {
+            Some(url) => {
+                check_url(&url).map_err(|m| invalid(format!("field `public_url`: {m}")))?
+            }
+            None => default_public_url(listen),
+        };
+        let sandbox_threads = match raw.sandbox_threads {
+            Some(0) => return Err(invalid("field `sandbox_threads` must be above 0".into())),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        let engine = raw.engine.resolve().map_err(invalid)?;
+
+        let mut config = Self {
+            path: path.to_owned(),
+            listen,
+            public_url,
+            public_url_set,
+            admin_listen: raw.admin_listen,
+            data_dir: resolve(
+                base,
+                &raw.data_dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
+            ),
+            plugin_files: raw.plugins.iter().map(|p| resolve(base, p)).collect(),
+            plugin_dir: raw.plugin_dir.map(|d| resolve(base, &d)),
+            sandbox_threads,
+            watch: raw.watch.unwrap_or(true),
+            log: raw.log,
+            defaults: raw.defaults,
+            engine,
+            plugins: Vec::new(),
+            warnings: Vec::new(),
+        };
+
+        let mut errors = Vec::new();
+        let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+        for manifest_path in config.manifest_paths()? {
+            match config.load_plugin(&manifest_path, env) {
+                Ok(plugin) => {
+                    let id = &plugin.manifest.id;
+                    if let Some(first) = seen.get(id) {
+                        errors.push(ConfigError::DuplicateId {
+                            id: id.clone(),
+                            first: first.clone(),
+                            second: manifest_path,
+                        });
+                        continue;
+                    }
+                    seen.insert(id.clone(), manifest_path);
+                    config.warnings.extend(plugin.manifest.warnings());
+                    config.plugins.push(plugin);
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        if let Some(error) = ConfigError::from_list(errors) {
+            return Err(error);
+        }
+
+        if config.plugins.is_empty() {
+            config.warnings.push(format!(
+                "{}: no plugins configured (`plugins` and `plugin_dir` name none)",
+                path.display()
+            ));
+        }
+        let sandboxes: usize = config
+            .plugins
+            .iter()
+            .map(|p| p.manifest.max_concurrency)
+            .sum();
+        if sandboxes > config.engine.max_concurrent_instances as usize {
+            config.warnings.push(format!(
+                "{}: the plugins' max_concurrency adds up to {sandboxes}, above \
+                 engine.max_concurrent_instances = {}: sandboxes may fail to start under load",
+                path.display(),
+                config.engine.max_concurrent_instances
+            ));
+        }
+        Ok(config)
+    }
+
+    /// Every manifest the host file names, in order: `plugins`, then each
+    /// `<plugin_dir>/*/plugin.toml` sorted by path, without repeats. Call it
+    /// again to discover plugins added to `plugin_dir`.
+    pub fn manifest_paths(&self) -> Result<Vec<PathBuf>, ConfigError> {
+        let mut paths = self.plugin_files.clone();
+        if let Some(dir) = &self.plugin_dir {
+            let entries = std::fs::read_dir(dir).map_err(|e| ConfigError::Invalid {
+                path: self.path.clone(),
+                message: format!("field `plugin_dir`: cannot read {}: {e}", dir.display()),
+            })?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path().join(MANIFEST_FILE_NAME))
+                .filter(|manifest| manifest.is_file())
+                .collect();
+            found.sort();
+            paths.extend(found);
+        }
+        let mut seen = Vec::new();
+        paths.retain(|p| {
+            let key = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+            if seen.contains(&key) {
+                false
+            } else {
+                seen.push(key);
+                true
+            }
+        });
+        Ok(paths)
+    }
+
+    /// Where compiled artifacts are cached: `<data_dir>/cache`.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.data_dir.join("cache")
+    }
+
+    /// The plugin with this id.
+    pub fn plugin(&self, id: &str) -> Option<&ConfiguredPlugin> {
+        self.plugins.iter().find(|p| p.manifest.id == id)
+    }
+
+    /// The public URL handed to plugin `id` unless its manifest sets one:
+    /// `<public_url>/plugins/<id>`.
+    pub fn plugin_public_url(&self, id: &str) -> String {
+        plugin_public_url(&self.public_url, id)
+    }
+
+    /// Overrides the listen address (`serve --listen`, or the address
+    /// actually bound for port 0). Unless the host file sets `public_url`,
+    /// the public URL follows (`http://<addr>`), and so does every plugin's
+    /// config `public_url` that the host computed.
+    pub fn set_listen(&mut self, addr: SocketAddr) {
+        self.listen = addr;
+        if !self.public_url_set {
+            self.public_url = default_public_url(addr);
+            for plugin in &mut self.plugins {
+                plugin.manifest.apply_host_public_url(&self.public_url);
+            }
+        }
+    }
+
+    /// Re-reads one manifest for a hot reload, with the same defaults,
+    /// public URL and checks as at start-up, resolving secrets from the
+    /// process environment. Does not change `self`: the caller swaps the
+    /// plugin in (and, if its id changed, retires the old one).
+    pub fn reload_manifest(&self, path: &Path) -> Result<ConfiguredPlugin, ConfigError> {
+        self.reload_manifest_with_env(path, &process_env)
+    }
+
+    /// [`HostConfig::reload_manifest`] with an injected environment lookup.
+    /// An id already served from another manifest is a
+    /// [`ConfigError::DuplicateId`].
+    pub fn reload_manifest_with_env(
+        &self,
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<ConfiguredPlugin, ConfigError> {
+        let plugin = self.load_plugin(path, env)?;
+        let this = canonical(path);
+        if let Some(other) = self
+            .plugins
+            .iter()
+            .find(|p| p.manifest.id == plugin.manifest.id && canonical(&p.manifest.path) != this)
+        {
+            return Err(ConfigError::DuplicateId {
+                id: plugin.manifest.id,
+                first: other.manifest.path.clone(),
+                second: path.to_owned(),
+            });
+        }
+        Ok(plugin)
+    }
+
+    fn load_plugin(
+        &self,
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<ConfiguredPlugin, ConfigError> {
+        let mut manifest = Manifest::from_file_with(path, &self.defaults)?;
+        if manifest.limits.memory_bytes > self.engine.max_memory_bytes {
+            return Err(ManifestError::Invalid {
+                path: path.to_owned(),
+                message: format!(
+                    "field `limits.memory_bytes` ({}) is above the host's \
+                     engine.max_memory_bytes ({})",
+                    manifest.limits.memory_bytes, self.engine.max_memory_bytes
+                ),
+            }
+            .into());
+        }
+        let secrets = manifest.resolve_secrets(env)?;
+        manifest.apply_host_public_url(&self.public_url);
+        Ok(ConfiguredPlugin { manifest, secrets })
+    }
+}
+
+fn default_public_url(listen: SocketAddr) -> String {
+    format!("http://{listen}")
+}
+
+/// `base/path` without `.` components (so messages show `dir/a/plugin.toml`,
+/// not `dir/./a/plugin.toml`).
+fn resolve(base: &Path, path: &Path) -> PathBuf {
+    let clean: PathBuf = base
+        .join(path)
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    if clean.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        clean
+    }
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::limits::Limits;
+    use crate::manifest::{DEFAULT_MAX_CONCURRENCY, DEFAULT_QUEUE, OnError, SignaturePolicy};
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "A_SECRET" => Some("a-value".into()),
+            "B_SECRET" => Some("b-value".into()),
+            "OLD_SECRET" => Some("old-value".into()),
+            _ => None,
+        }
+    }
+
+    /// A temporary directory holding a host file and manifests.
+    struct Setup {
+        dir: tempfile::TempDir,
+    }
+
+    impl Setup {
+        fn new() -> Self {
+            Self {
+                dir: tempfile::tempdir().unwrap(),
+            }
+        }
+
+        fn write(&self, name: &str, text: &str) -> PathBuf {
+            let path = self.dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            path
+        }
+
+        fn plugin(&self, dir: &str, id: &str, extra: &str) -> PathBuf {
+            self.write(
+                &format!("{dir}/plugin.toml"),
+                &format!(
+                    "id = \"{id}\"\ncomponent = \"{id}.wasm\"\nclient_secret_env = \"A_SECRET\"\n\
+                     scopes = []\n{extra}"
+                ),
+            )
+        }
+
+        fn host(&self, text: &str) -> Result<HostConfig, ConfigError> {
+            let path = self.write("host.toml", text);
+            HostConfig::from_file_with_env(&path, &env)
+        }
+
+        fn host_err(&self, text: &str) -> String {
+            self.host(text).unwrap_err().to_string()
+        }
+    }
+
+    #[test]
+    fn an_empty_host_file_takes_the_defaults() {
+        let setup = Setup::new();
+        let config = setup.host("").unwrap();
+        assert_eq!(config.listen, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(config.public_url, "http://127.0.0.1:8080");
+        assert_eq!(config.admin_listen, None);
+        assert_eq!(config.data_dir, setup.dir.path().join("plugin-host-data"));
+        assert_eq!(
+            config.cache_dir(),
+            setup.dir.path().join("plugin-host-data/cache")
+        );
+        assert!(config.sandbox_threads >= 1);
+        assert!(config.watch);
+        assert_eq!(config.log.format, LogFormat::Human);
+        assert_eq!(config.defaults, ManifestDefaults::default());
+        assert_eq!(
+            config.engine.max_memory_bytes,
+            EngineSettings::default().max_memory_bytes
+        );
+        assert!(config.plugins.is_empty());
+        assert!(
+            config.warnings.iter().any(|w| w.contains("no plugins")),
+            "{:?}",
+            config.warnings
+        );
+    }
+
+    #[test]
+    fn a_full_host_file_is_read() {
+        let setup = Setup::new();
+        setup.plugin("a", "a", "");
+        let config = setup
+            .host(
+                r#"
+listen = "0.0.0.0:9000"
+public_url = "https://plugins.example.com/"
+admin_listen = "127.0.0.1:9090"
+data_dir = "data"
+plugins = ["a/plugin.toml"]
+sandbox_threads = 3
+watch = false
+[log]
+format = "json"
+[defaults]
+limits = { timeout_ms = 40 }
+on_error = "fail"
+max_concurrency = 2
+queue = 5
+signature = { require_digest = true }
+[engine]
+max_memory_bytes = 134217728
+max_concurrent_instances = 16
+memory_keep_resident = 0
+max_wasm_stack = 262144
+"#,
+            )
+            .unwrap();
+        assert_eq!(config.listen, "0.0.0.0:9000".parse().unwrap());
+        assert_eq!(config.public_url, "https://plugins.example.com");
+        assert_eq!(config.admin_listen, Some("127.0.0.1:9090".parse().unwrap()));
+        assert_eq!(config.data_dir, setup.dir.path().join("data"));
+        assert_eq!(config.sandbox_threads, 3);
+        assert!(!config.watch);
+        assert_eq!(config.log.format, LogFormat::Json);
+        assert_eq!(config.engine.max_memory_bytes, 128 << 20);
+        assert_eq!(config.engine.max_concurrent_instances, 16);
+        assert_eq!(config.engine.memory_keep_resident, 0);
+        assert_eq!(config.engine.max_wasm_stack, 256 << 10);
+
+        let a = &config.plugin("a").unwrap().manifest;
+        assert_eq!(a.limits.timeout_ms, 40);
+        assert_eq!(a.limits.memory_bytes, Limits::default().memory_bytes);
+        assert_eq!(a.on_error, OnError::Fail);
+        assert_eq!((a.max_concurrency, a.queue), (2, 5));
+        assert!(a.signature.require_digest);
+        assert_eq!(a.signature.max_skew, Duration::from_secs(300));
+        assert_eq!(
+            a.config,
+            vec![(
+                "public_url".into(),
+                "https://plugins.example.com/plugins/a".into()
+            )]
+        );
+        assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+    }
+
+    #[test]
+    fn manifests_override_defaults_key_by_key() {
+        let setup = Setup::new();
+        setup.plugin(
+            "a",
+            "a",
+            "queue = 1\n[limits]\nmemory_bytes = 1048576\n[signature]\nmax_skew_secs = 5\n",
+        );
+        let config = setup
+            .host(
+                "plugins = [\"a/plugin.toml\"]\n[defaults]\nqueue = 7\nmax_concurrency = 3\n\
+                 [defaults.limits]\ntimeout_ms = 40\n[defaults.signature]\nreplay_protection = true\n",
+            )
+            .unwrap();
+        let a = &config.plugins[0].manifest;
+        assert_eq!(a.limits.timeout_ms, 40, "from [defaults]");
+        assert_eq!(a.limits.memory_bytes, 1 << 20, "from the manifest");
+        assert_eq!(a.limits.base_fuel, Limits::default().base_fuel, "built in");
+        assert_eq!((a.max_concurrency, a.queue), (3, 1));
+        assert!(a.signature.replay_protection);
+        assert_eq!(a.signature.max_skew, Duration::from_secs(5));
+        assert_eq!(
+            a.signature.algorithms,
+            SignaturePolicy::default().algorithms
+        );
+    }
+
+    #[test]
+    fn unknown_keys_at_every_level_name_the_file_and_field() {
+        let setup = Setup::new();
+        let host_path = setup.dir.path().join("host.toml").display().to_string();
+        for (text, field) in [
+            ("surprise = 1", "surprise"),
+            ("[log]\nlevel = \"info\"", "level"),
+            ("[defaults]\ntimeout_ms = 5", "timeout_ms"),
+            ("[defaults.limits]\ntimeout = 5", "timeout"),
+            ("[defaults.signature]\nskew = 5", "skew"),
+            ("[engine]\nfuel = true", "fuel"),
+        ] {
+            let err = setup.host_err(text);
+            assert!(err.contains(&host_path), "{text}: {err}");
+            assert!(err.contains(&format!("`{field}`")), "{text}: {err}");
+        }
+
+        let manifest = setup.plugin("a", "a", "[limits]\ntimeout = 5\n");
+        let err = setup.host_err("plugins = [\"a/plugin.toml\"]");
+        assert!(err.contains(&manifest.display().to_string()), "{err}");
+        assert!(err.contains("unknown field `timeout`"), "{err}");
+    }
+
+    #[test]
+    fn bad_host_values_name_the_field() {
+        let setup = Setup::new();
+        for (text, expected) in [
+            ("listen = \"localhost\"", "listen"),
+            ("public_url = \"localhost:8080\"", "public_url"),
+            ("sandbox_threads = 0", "sandbox_threads"),
+            ("[log]\nformat = \"xml\"", "xml"),
+            (
+                "[defaults.limits]\ntimeout_ms = 0",
+                "defaults.limits.timeout_ms",
+            ),
+            (
+                "[defaults]\nmax_concurrency = 0",
+                "defaults.max_concurrency",
+            ),
+            (
+                "[defaults.signature]\nalgorithms = [\"hmac-md5\"]",
+                "hmac-md5",
+            ),
+            (
+                "[engine]\nmax_concurrent_instances = 0",
+                "engine.max_concurrent_instances",
+            ),
+            ("plugin_dir = \"missing\"", "plugin_dir"),
+            ("plugins = [\"nowhere/plugin.toml\"]", "nowhere/plugin.toml"),
+        ] {
+            let err = setup.host_err(text);
+            assert!(err.contains(expected), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn duplicate_ids_name_both_files() {
+        let setup = Setup::new();
+        let first = setup.plugin("one", "same", "");
+        let second = setup.plugin("two", "same", "");
+        let err = setup.host("plugins = [\"one/plugin.toml\", \"two/plugin.toml\"]");
+        match err {
+            Err(ConfigError::DuplicateId {
+                id,
+                first: f,
+                second: s,
+            }) => {
+                assert_eq!(id, "same");
+                assert_eq!((f, s), (first.clone(), second.clone()));
+            }
+            other => panic!("{other:?}"),
+        }
+        let message = setup.host_err("plugins = [\"one/plugin.toml\", \"two/plugin.toml\"]");
+        assert!(message.contains(&first.display().to_string()), "{message}");
+        assert!(message.contains(&second.display().to_string()), "{message}");
+    }
+
+    #[test]
+    fn every_manifest_error_is_reported_at_once() {
+        let setup = Setup::new();
+        setup.plugin("a", "a", "surprise = 1\n");
+        setup.write(
+            "b/plugin.toml",
+            "id = \"b\"\ncomponent = \"b.wasm\"\nclient_secret_env = \"MISSING_SECRET\"\n",
+        );
+        setup.write("c/plugin.toml", "id = \"c\"\ncomponent = \"c.wasm\"\n");
+        setup.plugin("d", "d", "[limits]\nmemory_bytes = 2147483648\n");
+        let err = setup.host_err("plugin_dir = \".\"");
+        assert!(err.starts_with("4 configuration errors"), "{err}");
+        assert!(err.contains("surprise"), "{err}");
+        assert!(
+            err.contains("client_secret_env") && err.contains("MISSING_SECRET"),
+            "{err}"
+        );
+        assert!(err.contains("no client secret"), "{err}");
+        assert!(err.contains("engine.max_memory_bytes"), "{err}");
+    }
+
+    #[test]
+    fn secrets_are_resolved_at_start_up() {
+        let setup = Setup::new();
+        setup.plugin("a", "a", "");
+        setup.write(
+            "b/plugin.toml",
+            "id = \"b\"\ncomponent = \"b.wasm\"\nclient_secret_env = [\"B_SECRET\", \"OLD_SECRET\"]\n",
+        );
+        setup.write("c/secret", "c-value\n");
+        setup.write(
+            "c/plugin.toml",
+            "id = \"c\"\ncomponent = \"c.wasm\"\nclient_secret_file = \"secret\"\n",
+        );
+        let config = setup.host("plugin_dir = \".\"").unwrap();
+        let values = |id: &str| -> Vec<String> {
+            config
+                .plugin(id)
+                .unwrap()
+                .secrets
+                .iter()
+                .map(|s| s.expose().to_owned())
+                .collect()
+        };
+        assert_eq!(values("a"), vec!["a-value"]);
+        assert_eq!(values("b"), vec!["b-value", "old-value"]);
+        assert_eq!(values("c"), vec!["c-value"]);
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("a-value") && !debug.contains("c-value"));
+        // b and c set no scopes: one warning each.
+        assert_eq!(config.warnings.len(), 2, "{:?}", config.warnings);
+        assert!(config.warnings.iter().all(|w| w.contains("scopes")));
+    }
+
+    #[test]
+    fn plugin_dir_is_scanned_in_order_without_repeats() {
+        let setup = Setup::new();
+        setup.plugin("plugins.d/zeta", "zeta", "");
+        setup.plugin("plugins.d/alpha", "alpha", "");
+        setup.write("plugins.d/not-a-plugin/readme.txt", "nothing here");
+        setup.write("plugins.d/stray.toml", "not a manifest");
+        setup.plugin("explicit", "explicit", "");
+        let config = setup
+            .host(
+                "plugins = [\"explicit/plugin.toml\", \"plugins.d/zeta/plugin.toml\"]\n\
+                 plugin_dir = \"plugins.d\"\n",
+            )
+            .unwrap();
+        let ids: Vec<&str> = config
+            .plugins
+            .iter()
+            .map(|p| p.manifest.id.as_str())
+            .collect();
+        assert_eq!(ids, vec!["explicit", "zeta", "alpha"]);
+        assert_eq!(config.plugin_dir, Some(setup.dir.path().join("plugins.d")));
+    }
+
+    #[test]
+    fn public_url_precedence() {
+        let setup = Setup::new();
+        setup.plugin("a", "a", "");
+        setup.plugin("b", "b", "public_url = \"https://b.example/hook\"\n");
+        setup.plugin("c", "c", "[config]\npublic_url = \"https://c.example\"\n");
+        let url = |config: &HostConfig, id: &str| {
+            config
+                .plugin(id)
+                .unwrap()
+                .manifest
+                .config
+                .iter()
+                .find(|(k, _)| k == "public_url")
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
+
+        let mut config = setup
+            .host("listen = \"127.0.0.1:8081\"\nplugin_dir = \".\"")
+            .unwrap();
+        assert_eq!(config.public_url, "http://127.0.0.1:8081");
+        assert_eq!(url(&config, "a"), "http://127.0.0.1:8081/plugins/a");
+        assert_eq!(url(&config, "b"), "https://b.example/hook");
+        assert_eq!(url(&config, "c"), "https://c.example");
+        // `serve --listen` (or the port actually bound) moves the default.
+        config.set_listen("127.0.0.1:4321".parse().unwrap());
+        assert_eq!(url(&config, "a"), "http://127.0.0.1:4321/plugins/a");
+        assert_eq!(url(&config, "b"), "https://b.example/hook");
+
+        let mut config = setup
+            .host("public_url = \"https://host.example\"\nplugin_dir = \".\"")
+            .unwrap();
+        assert_eq!(url(&config, "a"), "https://host.example/plugins/a");
+        config.set_listen("127.0.0.1:4321".parse().unwrap());
+        assert_eq!(config.listen, "127.0.0.1:4321".parse().unwrap());
+        assert_eq!(url(&config, "a"), "https://host.example/plugins/a");
+        assert_eq!(
+            config.plugin_public_url("x"),
+            "https://host.example/plugins/x"
+        );
+    }
+
+    #[test]
+    fn reload_uses_the_same_defaults_and_checks_ids() {
+        let setup = Setup::new();
+        let a = setup.plugin("a", "a", "");
+        let b = setup.plugin("b", "b", "");
+        let config = setup
+            .host("plugin_dir = \".\"\n[defaults]\nlimits = { timeout_ms = 42 }\n")
+            .unwrap();
+
+        setup.plugin("a", "a", "[config]\nstock = 3\n");
+        let reloaded = config.reload_manifest_with_env(&a, &env).unwrap();
+        assert_eq!(reloaded.manifest.limits.timeout_ms, 42);
+        assert_eq!(reloaded.secrets[0].expose(), "a-value");
+        assert_eq!(
+            reloaded.manifest.config,
+            vec![
+                (
+                    "public_url".into(),
+                    "http://127.0.0.1:8080/plugins/a".into()
+                ),
+                ("stock".into(), "3".into())
+            ]
+        );
+
+        setup.plugin("b", "a", "");
+        let err = config.reload_manifest_with_env(&b, &env).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::DuplicateId { id, .. } if id == "a"),
+            "{err}"
+        );
+
+        setup.plugin("a", "a", "surprise = 1\n");
+        let err = config.reload_manifest_with_env(&a, &env).unwrap_err();
+        assert!(err.to_string().contains("surprise"), "{err}");
+    }
+
+    #[test]
+    fn max_concurrency_above_the_engine_pool_warns() {
+        let setup = Setup::new();
+        setup.plugin("a", "a", "max_concurrency = 10\n");
+        let config = setup
+            .host("plugin_dir = \".\"\n[engine]\nmax_concurrent_instances = 4\n")
+            .unwrap();
+        assert!(
+            config
+                .warnings
+                .iter()
+                .any(|w| w.contains("max_concurrent_instances")),
+            "{:?}",
+            config.warnings
+        );
+    }
+
+    #[test]
+    fn relative_paths_lose_dot_components() {
+        assert_eq!(resolve(Path::new(""), Path::new(".")), Path::new("."));
+        assert_eq!(resolve(Path::new(""), Path::new("./a/b")), Path::new("a/b"));
+        assert_eq!(
+            resolve(Path::new("/x"), Path::new("../y")),
+            Path::new("/x/../y")
+        );
+    }
+
+    #[test]
+    fn the_example_host_file_serves_both_example_plugins() {
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+        let env = |name: &str| match name {
+            "EXAMPLE_CHECKOUT_SECRET" => Some("example-dev-secret".to_owned()),
+            "GIFT_WRAP_SECRET" => Some("gift-dev-secret".to_owned()),
+            _ => None,
+        };
+        let config = HostConfig::from_file_with_env(&examples.join("host.toml"), &env)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.listen, "127.0.0.1:8080".parse().unwrap());
+        assert!(config.data_dir.starts_with(examples.join("../target")));
+        assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+
+        let ids: Vec<&str> = config
+            .plugins
+            .iter()
+            .map(|p| p.manifest.id.as_str())
+            .collect();
+        assert_eq!(ids, vec!["example-checkout", "gift-wrap"]);
+        for (id, wasm, secret) in [
+            (
+                "example-checkout",
+                "example_checkout.wasm",
+                "example-dev-secret",
+            ),
+            ("gift-wrap", "gift_wrap.wasm", "gift-dev-secret"),
+        ] {
+            let plugin = config.plugin(id).unwrap();
+            assert!(
+                plugin
+                    .manifest
+                    .component
+                    .ends_with(Path::new("target/wasm32-wasip2/release").join(wasm)),
+                "{}",
+                plugin.manifest.component.display()
+            );
+            assert_eq!(plugin.secrets.len(), 1);
+            assert_eq!(plugin.secrets[0].expose(), secret);
+            assert!(
+                plugin.manifest.config.contains(&(
+                    "public_url".to_owned(),
+                    format!("http://127.0.0.1:8080/plugins/{id}")
+                )),
+                "{:?}",
+                plugin.manifest.config
+            );
+            assert_eq!(plugin.manifest.max_concurrency, DEFAULT_MAX_CONCURRENCY);
+            assert_eq!(plugin.manifest.queue, DEFAULT_QUEUE);
+        }
+
+        let err = HostConfig::from_file_with_env(&examples.join("host.toml"), &|_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("EXAMPLE_CHECKOUT_SECRET") && err.contains("GIFT_WRAP_SECRET"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,330 @@
+//! The plugin routes: events, overrides, webhooks. Each request gets a
+//! `request` span (plugin, event, status, outcome, fault, fuel, duration),
+//! one log line, and its metrics. No bodies, secrets or guest logs are
+//! logged.
+
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tracing::Instrument;
+
+use super::AppState;
+use super::checks::{Checked, Incoming, check};
+use super::error::ApiError;
+use crate::fault::{Fault, FaultKind};
+use crate::manifest::OnError;
+use crate::metrics::{FaultLabels, PluginLabels, RequestLabels, event_label};
+use crate::registry::PluginStatus;
+use crate::runtime::{Answer, Invocation, OwnedCall};
+
+const EMPTY_ACTIONS: &str = r#"{"success":true,"actions":[]}"#;
+
+/// What a request ended with, for the log line and metrics.
+struct Outcome {
+    response: Response,
+    event: String,
+    outcome: &'static str,
+    fault: Option<Fault>,
+    fuel: Option<u64>,
+}
+
+impl Outcome {
+    fn error(err: ApiError, event: String) -> Self {
+        let outcome = match err {
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Saturated => "overloaded",
+            _ => "refused",
+        };
+        Self {
+            response: err.into_response(),
+            event,
+            outcome,
+            fault: None,
+            fuel: None,
+        }
+    }
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Runs `work` inside the request span, then logs and counts it.
+async fn observe(state: &AppState, plugin: &str, work: impl Future<Output = Outcome>) -> Response {
+    let started = Instant::now();
+    let span = tracing::info_span!(
+        "request",
+        plugin,
+        event = tracing::field::Empty,
+        status = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+        fault = tracing::field::Empty,
+        fuel = tracing::field::Empty,
+        duration_us = tracing::field::Empty,
+    );
+    let outcome = work.instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let status = outcome.response.status();
+    // Only configured plugin ids become label values.
+    let known = state.registry().get(plugin).is_some();
+    let plugin_label = if known { plugin } else { "unknown" }.to_owned();
+    span.record("event", outcome.event.as_str());
+    span.record("status", status.as_u16());
+    span.record("outcome", outcome.outcome);
+    span.record("duration_us", elapsed.as_micros() as u64);
+    if let Some(fuel) = outcome.fuel {
+        span.record("fuel", fuel);
+    }
+    if let Some(fault) = &outcome.fault {
+        span.record("fault", fault.kind.as_str());
+    }
+    span.in_scope(|| match &outcome.fault {
+        Some(fault) => tracing::warn!(reason = %fault.reason, "plugin fault"),
+        None => tracing::info!("request"),
+    });
+
+    let metrics = state.metrics();
+    metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            plugin: plugin_label.clone(),
+            event: outcome.event.clone(),
+            status: status.as_u16(),
+        })
+        .inc();
+    if known {
+        let labels = PluginLabels {
+            plugin: plugin_label.clone(),
+        };
+        metrics
+            .latency
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
+        if let Some(fuel) = outcome.fuel {
+            metrics.fuel.get_or_create(&labels).observe(fuel as f64);
+        }
+        if let Some(fault) = &outcome.fault {
+            metrics
+                .faults
+                .get_or_create(&FaultLabels {
+                    plugin: plugin_label,
+                    kind: fault.kind.as_str().to_owned(),
+                })
+                .inc();
+        }
+    }
+    outcome.response
+}
+
+/// Admission, a sandbox, and the invocation.
+async fn run(state: &AppState, checked: &Checked, call: OwnedCall) -> Result<Invocation, ApiError> {
+    let PluginStatus::Ready(plugin) = &checked.entry.status else {
+        return Err(ApiError::Unavailable);
+    };
+    let _admitted = checked
+        .entry
+        .admission
+        .enter()
+        .await
+        .map_err(|_| ApiError::Saturated)?;
+    // A clone (shared counter), not the family's read guard, which must not
+    // be held across an await.
+    let gauge = state
+        .metrics()
+        .sandboxes_in_use
+        .get_or_create(&PluginLabels {
+            plugin: checked.entry.id().to_owned(),
+        })
+        .clone();
+    gauge.inc();
+    let invocation = state.pool().run(plugin.clone(), call).await;
+    gauge.dec();
+    Ok(invocation)
+}
+
+/// `POST /plugins/{id}/events`.
+pub(super) async fn event(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    observe(&state, &id, async {
+        let incoming = Incoming {
+            method,
+            uri,
+            headers,
+            body,
+        };
+        let checked = match check(&state, &id, incoming, true).await {
+            Ok(checked) => checked,
+            Err(err) => return Outcome::error(err, "other".into()),
+        };
+        let name = checked.event.clone().unwrap_or_default();
+        let subscribed = checked.entry.manifest.events.as_ref();
+        let label = event_label(&name, subscribed);
+        if subscribed.is_some_and(|events| !events.contains(&name)) {
+            return Outcome {
+                response: json_response(StatusCode::OK, EMPTY_ACTIONS.to_owned()),
+                event: label,
+                outcome: "not_subscribed",
+                fault: None,
+                fuel: None,
+            };
+        }
+        let on_error = checked.entry.manifest.on_error;
+        let call = OwnedCall::Event {
+            name,
+            body: checked.body.clone(),
+        };
+        let invocation = match run(&state, &checked, call).await {
+            Ok(invocation) => invocation,
+            Err(err) => return Outcome::error(err, label),
+        };
+        let fuel = Some(invocation.report.fuel_used);
+        match invocation.outcome {
+            Ok(answer) => Outcome {
+                response: json_response(StatusCode::OK, answer.body().to_owned()),
+                event: label,
+                outcome: "ok",
+                fault: None,
+                fuel,
+            },
+            Err(fault) if fault.kind == FaultKind::Overloaded => {
+                let mut outcome = Outcome::error(ApiError::Saturated, label);
+                outcome.fault = Some(fault);
+                outcome
+            }
+            Err(fault) => {
+                let body = match on_error {
+                    OnError::NoActions => EMPTY_ACTIONS.to_owned(),
+                    OnError::Fail => serde_json::json!({
+                        "success": false,
+                        "actions": [],
+                        "error": fault.kind.as_str(),
+                    })
+                    .to_string(),
+                };
+                Outcome {
+                    response: json_response(StatusCode::OK, body),
+                    event: label,
+                    outcome: "fault",
+                    fault: Some(fault),
+                    fuel,
+                }
+            }
+        }
+    })
+    .await
+}
+
+/// Shared by overrides and webhooks: the answer as is, `unsupported` → 404,
+/// other faults → 502.
+async fn other_call(
+    state: &AppState,
+    id: &str,
+    label: String,
+    incoming: Incoming,
+    make_call: impl FnOnce(String) -> OwnedCall,
+) -> Outcome {
+    let checked = match check(state, id, incoming, false).await {
+        Ok(checked) => checked,
+        // Unverified requests do not get to choose label values.
+        Err(err) => return Outcome::error(err, "other".into()),
+    };
+    let call = make_call(checked.body.clone());
+    let invocation = match run(state, &checked, call).await {
+        Ok(invocation) => invocation,
+        Err(err) => return Outcome::error(err, label),
+    };
+    let fuel = Some(invocation.report.fuel_used);
+    match invocation.outcome {
+        Ok(answer @ (Answer::Override(_) | Answer::Webhook | Answer::Checkout { .. })) => Outcome {
+            response: json_response(StatusCode::OK, answer.body().to_owned()),
+            event: label,
+            outcome: "ok",
+            fault: None,
+            fuel,
+        },
+        Err(fault) => {
+            let err = match fault.kind {
+                FaultKind::Unsupported => ApiError::Unsupported,
+                FaultKind::Overloaded => ApiError::Saturated,
+                kind => ApiError::PluginFault(kind.as_str()),
+            };
+            let mut outcome = Outcome::error(err, label);
+            outcome.outcome = "fault";
+            outcome.fault = Some(fault);
+            outcome.fuel = fuel;
+            outcome
+        }
+    }
+}
+
+/// `POST /plugins/{id}/overrides/{kind}`.
+pub(super) async fn override_call(
+    State(state): State<AppState>,
+    Path((id, kind)): Path<(String, String)>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let label = format!("override:{}", bounded_label(&kind));
+    observe(&state, &id, async {
+        let incoming = Incoming {
+            method,
+            uri,
+            headers,
+            body,
+        };
+        other_call(&state, &id, label, incoming, |body| OwnedCall::Override {
+            kind,
+            body,
+        })
+        .await
+    })
+    .await
+}
+
+/// `POST /plugins/{id}/webhooks/{topic}`.
+pub(super) async fn webhook(
+    State(state): State<AppState>,
+    Path((id, topic)): Path<(String, String)>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let label = format!("webhook:{}", bounded_label(&topic));
+    observe(&state, &id, async {
+        let incoming = Incoming {
+            method,
+            uri,
+            headers,
+            body,
+        };
+        other_call(&state, &id, label, incoming, |body| OwnedCall::Webhook {
+            topic,
+            body,
+        })
+        .await
+    })
+    .await
+}
+
+/// Override kinds and topics come from the URL: keep label values short and
+/// plain.
+fn bounded_label(segment: &str) -> &str {
+    let plain = !segment.is_empty()
+        && segment.len() <= 32
+        && segment
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if plain { segment } else { "other" }
+}

@@ -1,0 +1,191 @@
+//! The checks every signed plugin call passes, in the agreed order: unknown
+//! plugin 404 → wrong method 405 → body over limit 413 → signature 401 →
+//! content type 415 → body not a JSON object (with a string `event` for
+//! events) 400. The raw body is verified before anything parses it.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Uri, header};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+
+use super::AppState;
+use super::error::ApiError;
+use crate::registry::PluginEntry;
+use crate::signature::SignedRequest;
+
+/// A call that passed every check.
+#[derive(Debug)]
+pub(super) struct Checked {
+    /// The plugin's entry at the moment the request came in.
+    pub entry: Arc<PluginEntry>,
+    /// The verified body (UTF-8 JSON object).
+    pub body: String,
+    /// The body's `event` field, when it has a string one.
+    pub event: Option<String>,
+}
+
+/// The parts of a request the checks read.
+#[derive(Debug)]
+pub(super) struct Incoming {
+    /// The method.
+    pub method: Method,
+    /// The original URI (before any router stripped a prefix).
+    pub uri: Uri,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body, not read yet.
+    pub body: Body,
+}
+
+/// Runs the checks; `require_event` for the event dispatch route.
+pub(super) async fn check(
+    state: &AppState,
+    id: &str,
+    incoming: Incoming,
+    require_event: bool,
+) -> Result<Checked, ApiError> {
+    let Incoming {
+        method,
+        uri,
+        headers,
+        body,
+    } = incoming;
+    let (method, uri, headers) = (&method, &uri, &headers);
+    let entry = state.registry().get(id).ok_or(ApiError::NotFound)?;
+    if method != Method::POST {
+        return Err(ApiError::MethodNotAllowed);
+    }
+    if !entry.is_ready() {
+        return Err(ApiError::Unavailable);
+    }
+    let limit = entry.manifest.limits.body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(ApiError::PayloadTooLarge(limit));
+    }
+    let bytes = axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX))
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge(limit))?;
+
+    let path_and_query = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
+    let request = SignedRequest {
+        method,
+        path_and_query,
+        headers,
+        body: &bytes,
+    };
+    let now = state.now();
+    let verified = entry
+        .verifier
+        .verify(&request, now)
+        .and_then(|verified| match &entry.replay {
+            Some(guard) => guard.check_and_remember(&verified.signature, now),
+            None => Ok(()),
+        });
+    if let Err(err) = verified {
+        tracing::warn!(plugin = id, reason = %err, code = err.code(), "signature refused");
+        state.metrics().signature_failures_inc(id);
+        return Err(ApiError::Unauthorized);
+    }
+
+    if !is_json_content_type(headers) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let body = String::from_utf8(Vec::from(bytes))
+        .map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
+    let event = read_event_field(&body).map_err(ApiError::BadRequest)?;
+    if require_event && event.is_none() {
+        return Err(ApiError::BadRequest(
+            "the body has no string `event` field".into(),
+        ));
+    }
+    Ok(Checked { entry, body, event })
+}
+
+/// `application/json`, parameters (charset) allowed.
+fn is_json_content_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Checks that `body` is one JSON object (serde_json refuses nesting deeper
+/// than 128) and returns its `event` field if that is a string.
+fn read_event_field(body: &str) -> Result<Option<String>, String> {
+    struct Head;
+    impl<'de> Visitor<'de> for Head {
+        type Value = Option<String>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut event = None;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key == "event" {
+                    event = map
+                        .next_value::<Option<serde_json::Value>>()?
+                        .and_then(|v| match v {
+                            serde_json::Value::String(s) => Some(s),
+                            _ => None,
+                        });
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(event)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(body);
+    let event = de
+        .deserialize_map(Head)
+        .map_err(|e| format!("the body is not a JSON object: {e}"))?;
+    de.end()
+        .map_err(|e| format!("the body is not a JSON object: {e}"))?;
+    Ok(event)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_event_of_json_objects_only() {
+        assert_eq!(
+            read_event_field(r#"{"a": [1, {"b": null}], "event": "order_submitted"}"#),
+            Ok(Some("order_submitted".into()))
+        );
+        assert_eq!(read_event_field(r#"{"event": 5}"#), Ok(None));
+        assert_eq!(read_event_field(r#"{}"#), Ok(None));
+        assert!(read_event_field(r#"["event"]"#).is_err());
+        assert!(read_event_field(r#"{"event": "x"} trailing"#).is_err());
+        assert!(read_event_field("{").is_err());
+        let deep = format!("{{\"a\": {}{}}}", "[".repeat(200), "]".repeat(200));
+        assert!(read_event_field(&deep).is_err(), "nesting deeper than 128");
+        let ok = format!("{{\"a\": {}{}}}", "[".repeat(100), "]".repeat(100));
+        assert!(read_event_field(&ok).is_ok());
+    }
+
+    #[test]
+    fn json_content_types_may_carry_parameters() {
+        let mut headers = HeaderMap::new();
+        assert!(!is_json_content_type(&headers));
+        for (value, ok) in [
+            ("application/json", true),
+            ("application/json; charset=utf-8", true),
+            ("Application/JSON", true),
+            ("text/plain", false),
+            ("application/jsonx", false),
+        ] {
+            headers.insert(header::CONTENT_TYPE, value.parse().unwrap());
+            assert_eq!(is_json_content_type(&headers), ok, "{value}");
+        }
+    }
+}

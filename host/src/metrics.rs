@@ -1,0 +1,220 @@
+//! Prometheus metrics of the endpoint, served as text on `GET /metrics`.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// Event names Bold documents; any other name is labelled `other` unless the
+/// plugin subscribes to it, so label values stay bounded.
+pub const KNOWN_EVENTS: &[&str] = &[
+    "initialize_checkout",
+    "order_submitted",
+    "app_hook",
+    "received_shipping_lines",
+    "order_changed",
+];
+
+/// Labels of a request.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// Plugin id (only configured ids: unknown plugins are `unknown`).
+    pub plugin: String,
+    /// Event name, `override:<kind>`, `webhook:<topic>`, or `other`.
+    pub event: String,
+    /// HTTP status answered.
+    pub status: u16,
+}
+
+/// Labels of a per-plugin series.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PluginLabels {
+    /// Plugin id.
+    pub plugin: String,
+}
+
+/// Labels of a fault.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FaultLabels {
+    /// Plugin id.
+    pub plugin: String,
+    /// Fault kind (`fuel_exhausted`, …).
+    pub kind: String,
+}
+
+/// Labels of a reload.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReloadLabels {
+    /// Plugin id.
+    pub plugin: String,
+    /// `ok` or `failed`.
+    pub result: String,
+}
+
+fn latency_histogram() -> Histogram {
+    // 50 µs … ~1.6 s
+    Histogram::new(exponential_buckets(0.000_05, 2.0, 16))
+}
+
+fn fuel_histogram() -> Histogram {
+    // 10 k … ~2.6 G fuel
+    Histogram::new(exponential_buckets(10_000.0, 4.0, 14))
+}
+
+/// Every metric of the host.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    /// Requests answered, by plugin, event and status.
+    pub requests: Family<RequestLabels, Counter>,
+    /// Request latency in seconds, by plugin.
+    pub latency: Family<PluginLabels, Histogram, fn() -> Histogram>,
+    /// Fuel used per invocation, by plugin.
+    pub fuel: Family<PluginLabels, Histogram, fn() -> Histogram>,
+    /// Handler faults, by plugin and kind.
+    pub faults: Family<FaultLabels, Counter>,
+    /// Reloads, by plugin and result.
+    pub reloads: Family<ReloadLabels, Counter>,
+    /// Sandboxes running now, by plugin.
+    pub sandboxes_in_use: Family<PluginLabels, Gauge>,
+    /// Signature rejections, by plugin.
+    pub signature_failures: Family<PluginLabels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// Registers every metric.
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("plugin_host");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<PluginLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram,
+        );
+        let fuel = Family::<PluginLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            fuel_histogram,
+        );
+        let faults = Family::<FaultLabels, Counter>::default();
+        let reloads = Family::<ReloadLabels, Counter>::default();
+        let sandboxes_in_use = Family::<PluginLabels, Gauge>::default();
+        let signature_failures = Family::<PluginLabels, Counter>::default();
+        registry.register("requests", "Requests answered", requests.clone());
+        registry.register(
+            "request_duration_seconds",
+            "Time from request to answer",
+            latency.clone(),
+        );
+        registry.register("fuel_used", "Fuel used per invocation", fuel.clone());
+        registry.register("faults", "Handler faults by kind", faults.clone());
+        registry.register("reloads", "Plugin reloads by result", reloads.clone());
+        registry.register(
+            "sandboxes_in_use",
+            "Sandboxes running now",
+            sandboxes_in_use.clone(),
+        );
+        registry.register(
+            "signature_failures",
+            "Requests refused for their signature",
+            signature_failures.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            latency,
+            fuel,
+            faults,
+            reloads,
+            sandboxes_in_use,
+            signature_failures,
+        }
+    }
+
+    /// The metrics in Prometheus text format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+
+    /// Counts a signature rejection.
+    pub fn signature_failures_inc(&self, plugin: &str) {
+        self.signature_failures
+            .get_or_create(&PluginLabels {
+                plugin: plugin.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts a reload.
+    pub fn reload(&self, plugin: &str, ok: bool) {
+        self.reloads
+            .get_or_create(&ReloadLabels {
+                plugin: plugin.to_owned(),
+                result: if ok { "ok" } else { "failed" }.to_owned(),
+            })
+            .inc();
+    }
+}
+
+/// The label for an event name: known names and the plugin's subscribed
+/// events as they are, anything else `other`.
+pub fn event_label(name: &str, subscribed: Option<&std::collections::BTreeSet<String>>) -> String {
+    if KNOWN_EVENTS.contains(&name) || subscribed.is_some_and(|s| s.contains(name)) {
+        name.to_owned()
+    } else {
+        "other".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_prometheus_text() {
+        let metrics = Metrics::new();
+        metrics
+            .requests
+            .get_or_create(&RequestLabels {
+                plugin: "p".into(),
+                event: "initialize_checkout".into(),
+                status: 200,
+            })
+            .inc();
+        metrics
+            .latency
+            .get_or_create(&PluginLabels { plugin: "p".into() })
+            .observe(0.001);
+        metrics.reload("p", false);
+        let text = metrics.render();
+        assert!(
+            text.contains(
+                r#"plugin_host_requests_total{plugin="p",event="initialize_checkout",status="200"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("plugin_host_request_duration_seconds_bucket"),
+            "{text}"
+        );
+        assert!(text.contains(r#"plugin_host_reloads_total{plugin="p",result="failed"} 1"#));
+    }
+
+    #[test]
+    fn unknown_events_are_other() {
+        assert_eq!(event_label("order_submitted", None), "order_submitted");
+        assert_eq!(event_label("made_up_123", None), "other");
+        let subscribed = ["custom_event".to_owned()].into();
+        assert_eq!(
+            event_label("custom_event", Some(&subscribed)),
+            "custom_event"
+        );
+    }
+}
