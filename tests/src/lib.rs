@@ -23,4 +23,5 @@ pub mod guests {
     include!(concat!(env!("OUT_DIR"), "/guests.rs"));
 }
 
+pub mod server;
 pub mod support;

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use plugin_host::runtime::{ArtifactCache, EngineSettings, Plugin, PluginSettings, Runtime};
+use serde_json::{Value, json};
 
 /// A compiled-artifact cache shared by test runs (under `target/`), so that
 /// only the first run compiles the guests.
@@ -69,4 +70,33 @@ pub fn fixture_names() -> Vec<String> {
 /// A body `{"event": "<name>"}` for the hostile guest.
 pub fn event_body(name: &str) -> String {
     serde_json::json!({ "event": name }).to_string()
+}
+
+/// What `example-checkout` answers to each bundled fixture (default config).
+pub fn expected_example_checkout(fixture_name: &str) -> Value {
+    match fixture_name {
+        "initialize_checkout" => json!([
+            {"type": "override_inventory", "data": {"url": "http://localhost:8080/plugins/example-checkout/overrides/inventory"}},
+            {"type": "add_note", "data": {"note": "Plugin initialized order lakjfoihiuh223u82989vhsinvd0s9f8"}},
+        ]),
+        "order_submitted_us" => json!([
+            {"type": "add_fee", "data": {"id": "fee-1", "line_text": "Cross-border shipping", "fee_type": "fixed", "taxable": true, "value": 1500, "is_amendment": false}},
+        ]),
+        "app_hook" => json!([]),
+        other => panic!("no expectation for fixture {other}: add one"),
+    }
+}
+
+/// What `gift-wrap` answers to each bundled fixture (default config).
+pub fn expected_gift_wrap(fixture_name: &str) -> Value {
+    match fixture_name {
+        // `line_items: [[]]` and no `gift_wrap` attribute: nothing to do.
+        "initialize_checkout" | "app_hook" => json!([]),
+        "order_submitted_us" => json!([
+            {"type": "add_line_item_by_platform_variant", "data": {
+                "platform_variant_id": 9153875214378_i64, "line_item_key": "gift-wrap:9153875214378",
+                "quantity": 1, "price": 500, "properties": {}, "is_amendment": false}},
+        ]),
+        other => panic!("no expectation for fixture {other}: add one"),
+    }
 }

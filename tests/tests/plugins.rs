@@ -4,7 +4,9 @@
 use plugin_host::fault::FaultKind;
 use plugin_host::runtime::{Answer, Call};
 use plugin_tests::guests::{EXAMPLE_CHECKOUT, GIFT_WRAP};
-use plugin_tests::support::{fixture, fixture_names, load, settings};
+use plugin_tests::support::{
+    expected_example_checkout, expected_gift_wrap, fixture, fixture_names, load, settings,
+};
 use serde_json::{Value, json};
 
 async fn actions(component: &str, config: &[(&str, &str)], fixture_name: &str) -> Value {
@@ -24,33 +26,6 @@ async fn actions(component: &str, config: &[(&str, &str)], fixture_name: &str) -
             response["actions"].clone()
         }
         other => panic!("{component} on {fixture_name}: {other:?}"),
-    }
-}
-
-fn expected_example_checkout(fixture_name: &str) -> Value {
-    match fixture_name {
-        "initialize_checkout" => json!([
-            {"type": "override_inventory", "data": {"url": "http://localhost:8080/plugins/example-checkout/overrides/inventory"}},
-            {"type": "add_note", "data": {"note": "Plugin initialized order lakjfoihiuh223u82989vhsinvd0s9f8"}},
-        ]),
-        "order_submitted_us" => json!([
-            {"type": "add_fee", "data": {"id": "fee-1", "line_text": "Cross-border shipping", "fee_type": "fixed", "taxable": true, "value": 1500, "is_amendment": false}},
-        ]),
-        "app_hook" => json!([]),
-        other => panic!("no expectation for fixture {other}: add one"),
-    }
-}
-
-fn expected_gift_wrap(fixture_name: &str) -> Value {
-    match fixture_name {
-        // `line_items: [[]]` and no `gift_wrap` attribute: nothing to do.
-        "initialize_checkout" | "app_hook" => json!([]),
-        "order_submitted_us" => json!([
-            {"type": "add_line_item_by_platform_variant", "data": {
-                "platform_variant_id": 9153875214378_i64, "line_item_key": "gift-wrap:9153875214378",
-                "quantity": 1, "price": 500, "properties": {}, "is_amendment": false}},
-        ]),
-        other => panic!("no expectation for fixture {other}: add one"),
     }
 }
 

@@ -115,9 +115,44 @@ fn is_json_content_type(headers: &HeaderMap) -> bool {
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// Checks that `body` is one JSON object (serde_json refuses nesting deeper
-/// than 128) and returns its `event` field if that is a string.
+/// Deepest nesting of arrays and objects a body may have.
+const MAX_DEPTH: usize = 128;
+
+/// Whether arrays/objects nest deeper than `max` (strings are skipped).
+/// serde_json does not bound the depth of values it skips, so this does.
+fn nests_deeper_than(body: &[u8], max: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in body {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Checks that `body` is one JSON object nested at most [`MAX_DEPTH`] deep
+/// and returns its `event` field if that is a string.
 fn read_event_field(body: &str) -> Result<Option<String>, String> {
+    if nests_deeper_than(body.as_bytes(), MAX_DEPTH) {
+        return Err(format!("the body nests deeper than {MAX_DEPTH} levels"));
+    }
     struct Head;
     impl<'de> Visitor<'de> for Head {
         type Value = Option<String>;
@@ -171,6 +206,11 @@ mod tests {
         assert!(read_event_field(&deep).is_err(), "nesting deeper than 128");
         let ok = format!("{{\"a\": {}{}}}", "[".repeat(100), "]".repeat(100));
         assert!(read_event_field(&ok).is_ok());
+        let in_string = format!("{{\"a\": \"{}\\\"{}\"}}", "[".repeat(200), "{".repeat(200));
+        assert!(
+            read_event_field(&in_string).is_ok(),
+            "brackets inside strings do not count"
+        );
     }
 
     #[test]
