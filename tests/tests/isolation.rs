@@ -58,7 +58,8 @@ async fn a_spinning_plugin_does_not_slow_another_one_down() {
                 let client = reqwest::Client::new();
                 let mut spins = 0u32;
                 while !stop.load(Ordering::Relaxed) {
-                    let response = signed_post(&client, &url, "bad", &event_body("infinite_loop")).await;
+                    let response =
+                        signed_post(&client, &url, "bad", &event_body("infinite_loop")).await;
                     // Its own answers: on-error (200) or saturated (503).
                     assert!(matches!(response.status().as_u16(), 200 | 503));
                     spins += 1;
@@ -74,12 +75,23 @@ async fn a_spinning_plugin_does_not_slow_another_one_down() {
     for spinner in spinners {
         spins += spinner.await.expect("join");
     }
-    assert!(spins >= 6, "the hostile plugin was kept busy ({spins} spins)");
+    assert!(
+        spins >= 6,
+        "the hostile plugin was kept busy ({spins} spins)"
+    );
 
     let (quiet_p50, quiet_p99) = (percentile(&quiet, 0.5), percentile(&quiet, 0.99));
     let (busy_p50, busy_p99) = (percentile(&busy, 0.5), percentile(&busy, 0.99));
-    eprintln!("quiet p50 {quiet_p50:?} p99 {quiet_p99:?}; with a spinning neighbour p50 {busy_p50:?} p99 {busy_p99:?}");
+    eprintln!(
+        "quiet p50 {quiet_p50:?} p99 {quiet_p99:?}; with a spinning neighbour p50 {busy_p50:?} p99 {busy_p99:?}"
+    );
     // Far below the neighbour's 100 ms spins: the good plugin never waits for one.
-    assert!(busy_p50 < quiet_p50 + Duration::from_millis(10), "p50 {quiet_p50:?} → {busy_p50:?}");
-    assert!(busy_p99 < Duration::from_millis(50).max(quiet_p99 * 3), "p99 {quiet_p99:?} → {busy_p99:?}");
+    assert!(
+        busy_p50 < quiet_p50 + Duration::from_millis(10),
+        "p50 {quiet_p50:?} → {busy_p50:?}"
+    );
+    assert!(
+        busy_p99 < Duration::from_millis(50).max(quiet_p99 * 3),
+        "p99 {quiet_p99:?} → {busy_p99:?}"
+    );
 }

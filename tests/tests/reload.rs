@@ -67,8 +67,15 @@ fn load(
 
 async fn current_answer(server: &TestServer) -> &'static str {
     let client = reqwest::Client::new();
-    let response = signed_post(&client, &server.url("/plugins/swap/events"), SECRET, &fixture("order_submitted_us")).await;
-    let body: Value = serde_json::from_str(&response.text().await.unwrap_or_default()).unwrap_or(Value::Null);
+    let response = signed_post(
+        &client,
+        &server.url("/plugins/swap/events"),
+        SECRET,
+        &fixture("order_submitted_us"),
+    )
+    .await;
+    let body: Value =
+        serde_json::from_str(&response.text().await.unwrap_or_default()).unwrap_or(Value::Null);
     answered_by(&body)
 }
 
@@ -119,15 +126,32 @@ async fn a_changed_component_reloads_under_load_with_zero_failures() {
             }
         }
     }
-    assert!(answered.get("gift-wrap").copied().unwrap_or(0) > 0, "{answered:?}");
-    assert!(answered.get("example-checkout").copied().unwrap_or(0) > 0, "{answered:?}");
+    assert!(
+        answered.get("gift-wrap").copied().unwrap_or(0) > 0,
+        "{answered:?}"
+    );
+    assert!(
+        answered.get("example-checkout").copied().unwrap_or(0) > 0,
+        "{answered:?}"
+    );
     assert!(!answered.contains_key("unexpected"), "{answered:?}");
 
     let logs = server.logs();
     assert!(logs.contains("previous version keeps serving"), "{logs}");
-    let metrics = reqwest::get(server.url("/metrics")).await.expect("metrics").text().await.expect("text");
-    assert!(metrics.contains(r#"plugin_host_reloads_total{plugin="swap",result="ok"}"#), "{metrics}");
-    assert!(metrics.contains(r#"plugin_host_reloads_total{plugin="swap",result="failed"}"#), "{metrics}");
+    let metrics = reqwest::get(server.url("/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains(r#"plugin_host_reloads_total{plugin="swap",result="ok"}"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"plugin_host_reloads_total{plugin="swap",result="failed"}"#),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
@@ -140,19 +164,39 @@ async fn sighup_reloads_a_changed_manifest() {
 
     // Point the manifest at another component: nothing happens until SIGHUP.
     let changed = PluginSpec::new("swap", EXAMPLE_CHECKOUT, SECRET);
-    write_config(dir.path(), std::slice::from_ref(&changed), "watch = false\n");
+    write_config(
+        dir.path(),
+        std::slice::from_ref(&changed),
+        "watch = false\n",
+    );
     tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(current_answer(&server).await, "gift-wrap", "no watch: no reload");
+    assert_eq!(
+        current_answer(&server).await,
+        "gift-wrap",
+        "no watch: no reload"
+    );
 
     server.signal("HUP");
     wait_for_answer(&server, "example-checkout").await;
 
     // A manifest that no longer parses changes nothing.
-    std::fs::write(dir.path().join("swap.toml"), "id = \"swap\"\nsurprise = true\n").expect("write");
+    std::fs::write(
+        dir.path().join("swap.toml"),
+        "id = \"swap\"\nsurprise = true\n",
+    )
+    .expect("write");
     server.signal("HUP");
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(current_answer(&server).await, "example-checkout");
-    assert!(server.logs().contains("reload refused"), "{}", server.logs());
+    assert!(
+        server.logs().contains("reload refused"),
+        "{}",
+        server.logs()
+    );
     server.signal("TERM");
-    assert!(server.wait(Duration::from_secs(10)).is_some_and(|s| s.success()));
+    assert!(
+        server
+            .wait(Duration::from_secs(10))
+            .is_some_and(|s| s.success())
+    );
 }
