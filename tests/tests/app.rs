@@ -27,20 +27,11 @@ fn now() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(NOW)
 }
 
+#[derive(Default)]
 struct Options {
     policy: Policy,
     replay: bool,
     clock_offset: i64,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            policy: Policy::default(),
-            replay: false,
-            clock_offset: 0,
-        }
-    }
 }
 
 fn router(options: Options) -> Router {
