@@ -34,6 +34,17 @@ pub struct ActionPolicy {
     pub output_limit: u64,
 }
 
+impl ActionPolicy {
+    /// The policy a plugin's settings describe.
+    pub fn for_settings(settings: &crate::runtime::PluginSettings) -> Self {
+        Self {
+            scopes: settings.scopes.clone(),
+            extra_action_types: settings.extra_action_types.clone(),
+            output_limit: settings.limits.output_bytes,
+        }
+    }
+}
+
 /// JSON kinds a known field must have.
 #[derive(Debug, Clone, Copy)]
 enum Kind {

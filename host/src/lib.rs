@@ -21,6 +21,7 @@ pub mod invoke;
 pub mod limits;
 pub mod manifest;
 pub mod metrics;
+pub mod native;
 pub mod registry;
 pub mod runtime;
 pub mod sandbox_pool;

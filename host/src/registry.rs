@@ -10,6 +10,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 
 use crate::manifest::Manifest;
+use crate::native::NativeHandler;
 use crate::runtime::Plugin;
 use crate::sandbox_pool::Admission;
 use crate::signature::{ReplayGuard, Verifier};
@@ -43,6 +44,9 @@ pub struct PluginEntry {
     pub admission: Arc<Admission>,
     /// Loaded, or why not.
     pub status: PluginStatus,
+    /// The handler compiled into the host, when serving with
+    /// `--native-handlers` (benchmark baseline): called instead of a sandbox.
+    pub native: Option<NativeHandler>,
 }
 
 impl PluginEntry {
@@ -55,6 +59,7 @@ impl PluginEntry {
             replay: other.replay.clone(),
             admission: other.admission.clone(),
             status: other.status.clone(),
+            native: other.native.clone(),
         }
     }
 

@@ -12,9 +12,11 @@ use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
+use crate::actions::ActionPolicy;
 use crate::config::{ConfiguredPlugin, HostConfig, LogFormat};
 use crate::http::{AppState, admin_app, app, public_app};
 use crate::metrics::Metrics;
+use crate::native::NativeHandler;
 use crate::registry::{MAX_QUEUE_WAIT, PluginEntry, PluginStatus, Registry};
 use crate::runtime::{ArtifactCache, Runtime};
 use crate::sandbox_pool::{Admission, SandboxPool};
@@ -33,6 +35,11 @@ pub struct ServeArgs {
     /// Log JSON lines instead of human-readable ones.
     #[arg(long)]
     pub log_json: bool,
+    /// Benchmarks only: call the example handlers compiled into this binary
+    /// instead of their components (needs the `native-example-handlers`
+    /// feature).
+    #[arg(long, hide = true)]
+    pub native_handlers: bool,
 }
 
 /// Why `serve` stopped with an error.
@@ -57,6 +64,7 @@ struct Loader {
     config_path: PathBuf,
     listen_override: Option<SocketAddr>,
     bound: SocketAddr,
+    native_handlers: bool,
 }
 
 /// Builds the verifier a manifest asks for.
@@ -144,7 +152,18 @@ impl Loader {
                 PluginStatus::Unavailable(err.to_string())
             }
         };
+        let native = if self.native_handlers {
+            let settings = manifest.plugin_settings();
+            NativeHandler::for_plugin(
+                &manifest.id,
+                settings.config.clone(),
+                ActionPolicy::for_settings(&settings),
+            )
+        } else {
+            None
+        };
         PluginEntry {
+            native,
             fingerprint: fingerprint(plugin),
             manifest,
             verifier,
@@ -306,6 +325,14 @@ fn init_logging(format: LogFormat) {
 /// Runs `serve` until a shutdown signal; prints `listening on <addr>` on
 /// stdout once bound and loaded.
 pub fn serve_command(args: &ServeArgs) -> Result<(), ServeError> {
+    if args.native_handlers
+        && NativeHandler::for_plugin("example-checkout", Vec::new(), ActionPolicy::default())
+            .is_none()
+    {
+        return Err(ServeError::Io(
+            "--native-handlers needs a build with `--features native-example-handlers`".into(),
+        ));
+    }
     let config = HostConfig::from_file(&args.config)?;
     init_logging(if args.log_json {
         LogFormat::Json
@@ -320,13 +347,19 @@ pub fn serve_command(args: &ServeArgs) -> Result<(), ServeError> {
         .thread_name("http")
         .build()
         .map_err(|e| ServeError::Io(format!("cannot start the async runtime: {e}")))?;
-    tokio.block_on(serve(config, args.listen, args.config.clone()))
+    tokio.block_on(serve(
+        config,
+        args.listen,
+        args.config.clone(),
+        args.native_handlers,
+    ))
 }
 
 async fn serve(
     mut config: HostConfig,
     listen_override: Option<SocketAddr>,
     config_path: PathBuf,
+    native_handlers: bool,
 ) -> Result<(), ServeError> {
     let addr = listen_override.unwrap_or(config.listen);
     let listener = TcpListener::bind(addr)
@@ -356,6 +389,7 @@ async fn serve(
         config_path,
         listen_override,
         bound,
+        native_handlers,
     });
     {
         let loader = loader.clone();

@@ -56,6 +56,7 @@ fn router(options: Options) -> Router {
         replay,
         admission: Arc::new(Admission::new(4, 8, MAX_QUEUE_WAIT)),
         status: PluginStatus::Ready(plugin),
+        native: None,
         manifest,
     };
     let registry = Arc::new(Registry::new());

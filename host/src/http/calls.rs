@@ -18,7 +18,7 @@ use crate::fault::{Fault, FaultKind};
 use crate::manifest::OnError;
 use crate::metrics::{FaultLabels, PluginLabels, RequestLabels, event_label};
 use crate::registry::PluginStatus;
-use crate::runtime::{Answer, Invocation, OwnedCall};
+use crate::runtime::{Answer, Invocation, OwnedCall, Report};
 
 const EMPTY_ACTIONS: &str = r#"{"success":true,"actions":[]}"#;
 
@@ -140,7 +140,13 @@ async fn run(state: &AppState, checked: &Checked, call: OwnedCall) -> Result<Inv
         })
         .clone();
     gauge.inc();
-    let invocation = state.pool().run(plugin.clone(), call).await;
+    let invocation = match &checked.entry.native {
+        Some(native) => Invocation {
+            outcome: native.call(&call),
+            report: Report::empty(plugin.limits()),
+        },
+        None => state.pool().run(plugin.clone(), call).await,
+    };
     gauge.dec();
     Ok(invocation)
 }

@@ -154,11 +154,7 @@ impl Runtime {
             .map_err(|e| LoadError::World(format!("{e:#}")))?;
         let pre =
             CheckoutPluginPre::new(instance_pre).map_err(|e| LoadError::World(format!("{e:#}")))?;
-        let policy = ActionPolicy {
-            scopes: settings.scopes,
-            extra_action_types: settings.extra_action_types,
-            output_limit: settings.limits.output_bytes,
-        };
+        let policy = ActionPolicy::for_settings(&settings);
         Ok(Plugin {
             inner: Arc::new(invocation::PluginInner {
                 id: settings.id,

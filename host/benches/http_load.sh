@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Load run through HTTP: `plugin-host serve` with example-checkout in a fresh
+# sandbox per request, and the same server binary with the handler compiled
+# in (`--native-handlers`), in one run, under wrk. Prints requests/s,
+# p50/p99/p99.9 latency, and the ratio sandboxed/native.
+#
+#   host/benches/http_load.sh            # 10 s per server, 32 connections
+#   DURATION=30s CONNECTIONS=64 ROUNDS=3 host/benches/http_load.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-1}
+ROUNDS=${ROUNDS:-2}
+RATE=${RATE:-}   # e.g. RATE=5000: fixed request rate (needs wrk2); empty = as fast as possible
+
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk (Debian package)" >&2
+  apt-get install -y wrk >/dev/null 2>&1 || sudo apt-get install -y wrk >/dev/null
+fi
+rustup target add wasm32-wasip2 >/dev/null 2>&1
+cargo build --release --target wasm32-wasip2 -p example-checkout >&2
+cargo build --release -p plugin-host --features native-example-handlers >&2
+
+BIN=$PWD/target/release/plugin-host
+WASM=$PWD/target/wasm32-wasip2/release/example_checkout.wasm
+BODY=$PWD/guest-sdk/fixtures/initialize_checkout.json
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+export BENCH_SECRET=bench-secret
+cat > "$WORK/example-checkout.toml" <<TOML
+id = "example-checkout"
+component = "$WASM"
+client_secret_env = "BENCH_SECRET"
+scopes = ["provide_shipping_rates", "modify_order", "add_fee"]
+TOML
+cat > "$WORK/host.toml" <<TOML
+listen = "127.0.0.1:0"
+data_dir = "$WORK/data"
+plugins = ["example-checkout.toml"]
+watch = false
+[log]
+format = "json"
+[defaults]
+max_concurrency = 256
+queue = 1024
+TOML
+
+start() { # $1 = name, rest = extra args; sets ADDR
+  local out="$WORK/$1.out"
+  RUST_LOG=warn "$BIN" serve --config "$WORK/host.toml" "${@:2}" >"$out" 2>"$WORK/$1.err" &
+  PIDS+=($!)
+  for _ in $(seq 1 200); do
+    if grep -q '^listening on ' "$out"; then ADDR=$(sed -n 's/^listening on //p' "$out"); return; fi
+    sleep 0.05
+  done
+  echo "server $1 did not start:" >&2; cat "$WORK/$1.err" >&2; exit 1
+}
+start sandboxed; SANDBOXED=$ADDR
+start native --native-handlers; NATIVE=$ADDR
+
+run() { # $1 = addr; prints "rps p50 p99 p999 non2xx socket_errors"
+  local url="http://$1/plugins/example-checkout/events"
+  # Bold signs `date` only; a fresh signature for each run stays in the 300 s window.
+  "$BIN" sign --secret-env BENCH_SECRET --body "$BODY" --url "$url" --headers "date" >"$WORK/signed"
+  local date auth
+  date=$(sed -n 's/^Date: //p' "$WORK/signed")
+  auth=$(sed -n 's/^Authorization: //p' "$WORK/signed")
+  cat > "$WORK/post.lua" <<LUA
+wrk.method = "POST"
+local f = io.open("$BODY", "rb"); wrk.body = f:read("*a"); f:close()
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Date"] = "$date"
+wrk.headers["Authorization"] = '$auth'
+done = function(summary, latency, requests)
+  local s = summary.errors
+  io.write(string.format("RESULT %.0f %.3f %.3f %.3f %d %d\n",
+    summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency:percentile(99.9) / 1000,
+    s.status, s.connect + s.read + s.write + s.timeout))
+end
+LUA
+  local rate=()
+  [ -n "$RATE" ] && rate=(-R "$RATE")
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "${rate[@]}" -s "$WORK/post.lua" "$url" | sed -n 's/^RESULT //p'
+}
+
+# Sanity: both answer the same actions.
+for addr in "$SANDBOXED" "$NATIVE"; do
+  url="http://$addr/plugins/example-checkout/events"
+  "$BIN" sign --secret-env BENCH_SECRET --body "$BODY" --url "$url" | sed -n '/^curl/,$p' > "$WORK/curl.sh"
+  sh "$WORK/curl.sh" | grep -q '"add_note"' || { echo "server at $addr did not answer the event" >&2; exit 1; }
+done
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "wrk: $THREADS thread(s), $CONNECTIONS connections, $DURATION per run, $ROUNDS round(s) alternating"
+printf '%-10s %10s %9s %9s %9s %7s %7s\n' server req/s p50_ms p99_ms p99.9_ms non2xx errors
+best_s=0; best_n=0
+for round in $(seq 1 "$ROUNDS"); do
+  for which in sandboxed native; do
+    addr=$SANDBOXED; [ "$which" = native ] && addr=$NATIVE
+    read -r rps p50 p99 p999 non2xx errs < <(run "$addr")
+    printf '%-10s %10s %9s %9s %9s %7s %7s\n' "$which" "$rps" "$p50" "$p99" "$p999" "$non2xx" "$errs"
+    if [ "$which" = sandboxed ]; then [ "$rps" -gt "$best_s" ] && best_s=$rps; else [ "$rps" -gt "$best_n" ] && best_n=$rps; fi
+  done
+done
+awk -v s="$best_s" -v n="$best_n" 'BEGIN { printf "best req/s: sandboxed %d, native %d, ratio sandboxed/native %.2f\n", s, n, s / n }'
