@@ -428,6 +428,7 @@ async fn serve(
         let router = admin_app(state.clone());
         let mut stop = stop_rx.clone();
         if let Ok(addr) = listener.local_addr() {
+            println!("admin listening on {addr}");
             tracing::info!(%addr, "admin listener (health, readiness, metrics)");
         }
         tokio::spawn(async move {

@@ -81,6 +81,8 @@ pub struct TestServer {
     child: Child,
     /// The bound address.
     pub addr: SocketAddr,
+    /// The admin listener's address, when the host file sets `admin_listen`.
+    pub admin: Option<SocketAddr>,
     stderr: Arc<Mutex<String>>,
 }
 
@@ -124,14 +126,20 @@ impl TestServer {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut lines = BufReader::new(stdout).lines();
+            let mut admin = None;
             while let Some(Ok(line)) = lines.next() {
-                if let Some(addr) = line.strip_prefix("listening on ") {
-                    let _ = tx.send(addr.to_owned());
+                if let Some(addr) = line.strip_prefix("admin listening on ") {
+                    admin = Some(addr.to_owned());
+                } else if let Some(addr) = line.strip_prefix("listening on ") {
+                    let _ = tx.send((addr.to_owned(), admin.take()));
                 }
             }
         });
-        let addr = match rx.recv_timeout(Duration::from_secs(120)) {
-            Ok(addr) => addr.parse().expect("an address"),
+        let (addr, admin) = match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok((addr, admin)) => (
+                addr.parse().expect("an address"),
+                admin.map(|a| a.parse().expect("an admin address")),
+            ),
             Err(_) => {
                 let _ = child.kill();
                 let log = stderr.lock().map(|s| s.clone()).unwrap_or_default();
@@ -141,6 +149,7 @@ impl TestServer {
         Self {
             child,
             addr,
+            admin,
             stderr,
         }
     }

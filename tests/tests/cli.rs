@@ -87,7 +87,7 @@ fn success_prints_only_the_answer_on_stdout_and_the_report_on_stderr() {
 fn a_handler_fault_exits_1_with_the_kind_on_the_last_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let event = temp_file(&dir, "loop.json", &event_body("infinite_loop"));
-    let run = invoke(&[HOSTILE, &event]);
+    let run = invoke(&[HOSTILE, &event, "--timeout", "10000"]);
     assert_eq!(run.code, 1);
     assert!(run.stdout.is_empty(), "stdout: {}", run.stdout);
     let last = run.stderr.lines().last().expect("a last line");

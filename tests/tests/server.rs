@@ -24,7 +24,7 @@ fn plugins() -> Vec<PluginSpec> {
         PluginSpec::new("gift-wrap", GIFT_WRAP, GIFT_SECRET)
             .with(r#"events = ["initialize_checkout", "order_submitted"]"#),
         PluginSpec::new("hostile", HOSTILE, HOSTILE_SECRET).with(
-            "on_error = \"fail\"\nmax_concurrency = 1\nqueue = 0\n[limits]\ntimeout_ms = 400",
+            "on_error = \"fail\"\nmax_concurrency = 1\nqueue = 0\n[limits]\ntimeout_ms = 1500",
         ),
         PluginSpec::new("hostile-quiet", HOSTILE, HOSTILE_SECRET),
         PluginSpec::new("broken", "/does/not/exist.wasm", SECRET),
@@ -483,5 +483,56 @@ async fn sigterm_drains_requests_in_flight_and_exits_0() {
     assert!(
         !logs.contains(HOSTILE_SECRET),
         "secrets never reach the log"
+    );
+}
+
+#[tokio::test]
+async fn metrics_can_move_to_an_admin_listener() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let specs = vec![PluginSpec::new(
+        "example-checkout",
+        EXAMPLE_CHECKOUT,
+        SECRET,
+    )];
+    let host = write_config(dir.path(), &specs, "admin_listen = \"127.0.0.1:0\"\n");
+    let server = TestServer::start(BIN, &host, &specs, &[]);
+    let admin = server.admin.expect("an admin listener");
+    let client = reqwest::Client::new();
+    let response = signed_post(
+        &client,
+        &server.url("/plugins/example-checkout/events"),
+        SECRET,
+        &fixture("initialize_checkout"),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let metrics = client
+        .get(format!("http://{admin}/metrics"))
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(metrics.status(), 200);
+    assert!(
+        metrics
+            .text()
+            .await
+            .expect("text")
+            .contains("plugin_host_requests_total")
+    );
+    let ready = client
+        .get(format!("http://{admin}/readyz"))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(ready.status(), 200);
+    let hidden = client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(
+        hidden.status(),
+        404,
+        "metrics are only on the admin listener"
     );
 }
