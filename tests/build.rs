@@ -36,6 +36,7 @@ const INPUTS: &[&str] = &[
     "Cargo.toml",
     "Cargo.lock",
     "rust-toolchain.toml",
+    ".cargo/config.toml",
 ];
 
 /// Lines of the child build's stderr shown when it fails.

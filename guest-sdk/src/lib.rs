@@ -69,6 +69,15 @@
 //! (the crate needs `crate-type = ["cdylib", "rlib"]`) and try it with
 //! `plugin-host invoke target/wasm32-wasip2/release/<name>.wasm event.json`.
 //!
+//! Give the guest a small stack: Rust's default is 1 MiB of linear memory,
+//! which every fresh sandbox pays to set up and reset (about half the cost of
+//! an event). In the plugin's `.cargo/config.toml`:
+//!
+//! ```toml
+//! [target.wasm32-wasip2]
+//! rustflags = ["-C", "link-arg=-zstack-size=131072"]
+//! ```
+//!
 //! # Modules
 //! - [`event`]—[`Event`], decoded lazily; [`types`]—the lenient typed
 //!   structs its accessors return ([`Cart`], [`Customer`], [`Order`], ...).

@@ -1,0 +1,54 @@
+//! Invokes `example-checkout` on `initialize_checkout` N times in fresh
+//! sandboxes: a small, steady workload for profilers (`valgrind --tool=callgrind`,
+//! `perf`). `cargo run --release -p plugin-host --example invoke_loop -- [N] [component.wasm]`
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use plugin_host::runtime::{Call, EngineSettings, Runtime};
+
+const FIXTURE: &str = include_str!("../../guest-sdk/fixtures/initialize_checkout.json");
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let n: usize = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(10_000);
+    let component = args.next().map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../target/wasm32-wasip2/release/example_checkout.wasm")
+    });
+    let mut engine = EngineSettings {
+        max_concurrent_instances: 4,
+        ..EngineSettings::default()
+    };
+    // Experiments: KEEP_RESIDENT=<bytes> overrides the default.
+    if let Some(keep) = std::env::var("KEEP_RESIDENT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        engine.memory_keep_resident = keep;
+    }
+    let runtime = Runtime::new(&engine, None)?;
+    let plugin = runtime.load_file(&component, Default::default())?;
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
+    let call = Call::Event {
+        name: "initialize_checkout",
+        body: FIXTURE,
+    };
+    let started = Instant::now();
+    for _ in 0..n {
+        let invocation = tokio.block_on(plugin.invoke(call));
+        anyhow::ensure!(invocation.outcome.is_ok(), "{:?}", invocation.outcome);
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "{n} invocations: {:.2} µs each",
+        elapsed.as_secs_f64() * 1e6 / n as f64
+    );
+    Ok(())
+}
