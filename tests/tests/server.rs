@@ -142,6 +142,11 @@ async fn statuses_follow_the_agreed_order_of_checks() {
     let big = "x".repeat(1024 * 1024 + 1);
     let response = client.post(&events).body(big).send().await.expect("answer");
     assert_eq!(response.status(), 413);
+    assert_eq!(
+        response.headers()["connection"],
+        "close",
+        "the unread body ends the connection"
+    );
     // 401 without or with a bad signature: empty body.
     let response = client
         .post(&events)

@@ -91,6 +91,13 @@ impl IntoResponse for ApiError {
                     HeaderValue::from_static(RETRY_AFTER_SECS),
                 );
             }
+            ApiError::PayloadTooLarge(_) => {
+                // The rest of the body is not read: the connection cannot
+                // carry another request.
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
             ApiError::MethodNotAllowed => {
                 response
                     .headers_mut()
