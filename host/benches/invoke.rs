@@ -1,36 +1,41 @@
-//! One `initialize_checkout` through `example-checkout`: the handler called
-//! natively vs a fresh sandbox per invocation (fuel and epoch on).
+//! In-process benchmarks of one event through `example-checkout` and
+//! `gift-wrap`:
+//! - `initialize_checkout/native` vs `initialize_checkout/fresh_sandbox`: the
+//!   handler called natively vs a fresh sandbox per invocation (fuel and
+//!   epoch on);
+//! - `load/cold_cache` vs `load/warm_cache`: loading the component with an
+//!   empty artifact cache (a compile) vs from the cache;
+//! - `cart_size/*`: `order_submitted` carts of 2, 50 and 500 line items
+//!   (about 3, 30 and 300 KB) through `gift-wrap`, which reads every line
+//!   item; fuel per size and the slope are printed first.
 //!
-//! Needs the component: `cargo build --release --target wasm32-wasip2 -p
-//! example-checkout` (or the test build, which puts it in `target/guests`).
+//! Needs the components: `cargo build --release --target wasm32-wasip2 -p
+//! example-checkout -p gift-wrap` (or the test build, into `target/guests`).
 //! Run: `cargo bench -p plugin-host --bench invoke`.
 
 use std::path::{Path, PathBuf};
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use example_checkout::ExampleCheckout;
-use plugin_host::runtime::{Call, EngineSettings, Runtime};
+use plugin_host::runtime::{ArtifactCache, Call, EngineSettings, Plugin, Runtime};
 use plugin_sdk::testing::TestHost;
 use plugin_sdk::{CheckoutPlugin, Event};
+use serde_json::Value;
 
-const FIXTURE: &str = include_str!("../../guest-sdk/fixtures/initialize_checkout.json");
+const INITIALIZE: &str = include_str!("../../guest-sdk/fixtures/initialize_checkout.json");
+const SUBMITTED: &str = include_str!("../../guest-sdk/fixtures/order_submitted_us.json");
 
-fn component() -> PathBuf {
+fn component(file: &str) -> PathBuf {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let candidates = [
-        std::env::var_os("EXAMPLE_CHECKOUT_WASM").map(PathBuf::from),
-        Some(workspace.join("target/wasm32-wasip2/release/example_checkout.wasm")),
-        Some(workspace.join("target/guests/wasm32-wasip2/release/example_checkout.wasm")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "example_checkout.wasm not found: run `cargo build --release --target wasm32-wasip2 -p example-checkout` first"
-            )
-        })
+    [
+        workspace.join("target/wasm32-wasip2/release").join(file),
+        workspace.join("target/guests/wasm32-wasip2/release").join(file),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+    .unwrap_or_else(|| {
+        panic!("{file} not found: run `cargo build --release --target wasm32-wasip2 -p example-checkout -p gift-wrap` first")
+    })
 }
 
 fn native(body: &str, host: &TestHost) -> String {
@@ -39,24 +44,55 @@ fn native(body: &str, host: &TestHost) -> String {
     plugin_sdk::actions_to_response(&actions).to_string()
 }
 
+/// `order_submitted_us` with `items` line items (none asks for gift wrap
+/// but the last, so the handler reads them all).
+fn cart_with(items: usize) -> String {
+    let mut body: Value = serde_json::from_str(SUBMITTED).expect("fixture");
+    let template = body["cart"]["line_items"][0].clone();
+    let lines: Vec<Value> = (0..items)
+        .map(|i| {
+            let mut item = template.clone();
+            item["id"] = Value::String(format!("li-{i}"));
+            item["line_item_key"] = Value::String(format!("{i}:4853336925a8c06cc1edc0058577aa48"));
+            if i + 1 == items {
+                item["properties"] = serde_json::json!({"gift_wrap": "yes"});
+            }
+            item
+        })
+        .collect();
+    body["cart"]["line_items"] = Value::Array(lines);
+    body["cart"]["item_count"] = Value::from(items);
+    body.to_string()
+}
+
+fn invoke(tokio: &tokio::runtime::Runtime, plugin: &Plugin, call: Call<'_>) -> u64 {
+    let invocation = tokio.block_on(plugin.invoke(call));
+    assert!(invocation.outcome.is_ok(), "{:?}", invocation.outcome);
+    invocation.report.fuel_used
+}
+
 fn bench(c: &mut Criterion) {
     let runtime = Runtime::new(&EngineSettings::default(), None).expect("runtime");
-    let plugin = runtime
-        .load_file(&component(), Default::default())
+    let example = runtime
+        .load_file(&component("example_checkout.wasm"), Default::default())
+        .expect("component loads");
+    let gift = runtime
+        .load_file(&component("gift_wrap.wasm"), Default::default())
         .expect("component loads");
     let tokio = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
         .expect("tokio");
-    let call = Call::Event {
+
+    let initialize = Call::Event {
         name: "initialize_checkout",
-        body: FIXTURE,
+        body: INITIALIZE,
     };
-    let first = tokio.block_on(plugin.invoke(call));
+    let first = tokio.block_on(example.invoke(initialize));
     assert!(first.outcome.is_ok(), "{:?}", first.outcome);
     eprintln!(
         "initialize_checkout ({} bytes): fuel used {} of {}, peak memory {} bytes",
-        FIXTURE.len(),
+        INITIALIZE.len(),
         first.report.fuel_used,
         first.report.fuel_limit,
         first.report.memory_peak
@@ -64,14 +100,79 @@ fn bench(c: &mut Criterion) {
 
     let host = TestHost::new();
     let mut group = c.benchmark_group("initialize_checkout");
-    group.bench_function("native", |b| b.iter(|| native(FIXTURE, &host)));
+    group.bench_function("native", |b| b.iter(|| native(INITIALIZE, &host)));
     group.bench_function("fresh_sandbox", |b| {
-        b.iter(|| {
-            let invocation = tokio.block_on(plugin.invoke(call));
-            assert!(invocation.outcome.is_ok());
-            invocation
-        })
+        b.iter(|| invoke(&tokio, &example, initialize))
     });
+    group.finish();
+
+    let wasm = std::fs::read(component("example_checkout.wasm")).expect("wasm");
+    let warm_dir = tempfile::tempdir().expect("tempdir");
+    let warm = Runtime::new(
+        &EngineSettings::default(),
+        Some(ArtifactCache::new(warm_dir.path())),
+    )
+    .expect("runtime");
+    warm.load_bytes(&wasm, Default::default())
+        .expect("fills the cache");
+    let mut group = c.benchmark_group("load");
+    group.sample_size(10);
+    group.bench_function("cold_cache", |b| {
+        b.iter_batched(
+            || tempfile::tempdir().expect("tempdir"),
+            |dir| {
+                let cold = Runtime::new(
+                    &EngineSettings::default(),
+                    Some(ArtifactCache::new(dir.path())),
+                )
+                .expect("runtime");
+                cold.load_bytes(&wasm, Default::default())
+                    .expect("compiles")
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.bench_function("warm_cache", |b| {
+        b.iter(|| warm.load_bytes(&wasm, Default::default()).expect("loads"))
+    });
+    group.finish();
+
+    let sizes = [2usize, 50, 500];
+    let carts: Vec<String> = sizes.iter().map(|&n| cart_with(n)).collect();
+    let mut points = Vec::new();
+    for (n, cart) in sizes.iter().zip(&carts) {
+        let fuel = invoke(
+            &tokio,
+            &gift,
+            Call::Event {
+                name: "order_submitted",
+                body: cart,
+            },
+        );
+        eprintln!("cart of {n} line items ({} bytes): fuel {fuel}", cart.len());
+        points.push((cart.len() as f64, fuel as f64));
+    }
+    if let (Some(first), Some(last)) = (points.first(), points.last()) {
+        eprintln!(
+            "fuel slope: {:.1} per byte of cart",
+            (last.1 - first.1) / (last.0 - first.0)
+        );
+    }
+    let mut group = c.benchmark_group("cart_size");
+    for (n, cart) in sizes.iter().zip(&carts) {
+        group.bench_function(format!("{n}_line_items"), |b| {
+            b.iter(|| {
+                invoke(
+                    &tokio,
+                    &gift,
+                    Call::Event {
+                        name: "order_submitted",
+                        body: cart,
+                    },
+                )
+            })
+        });
+    }
     group.finish();
 }
 

@@ -174,8 +174,34 @@ impl Loader {
     }
 
     /// Loads every plugin of `config` at start-up.
+    /// Loads every plugin of `config` at start-up, on every core (a cache
+    /// miss compiles; a hit maps the artifact).
     fn load_all(&self, config: &HostConfig) {
-        let entries = config.plugins.iter().map(|p| self.load(p)).collect();
+        let workers = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(config.plugins.len().max(1));
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let loaded = std::sync::Mutex::new(Vec::with_capacity(config.plugins.len()));
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(plugin) = config.plugins.get(i) else {
+                            break;
+                        };
+                        let entry = self.load(plugin);
+                        loaded
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .push(entry);
+                    }
+                });
+            }
+        });
+        let entries = loaded
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         self.registry.replace_all(entries);
     }
 
