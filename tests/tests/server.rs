@@ -39,6 +39,15 @@ fn start(extra_args: &[&str]) -> (tempfile::TempDir, TestServer) {
     (dir, server)
 }
 
+async fn metrics_text(client: &reqwest::Client, server: &TestServer) -> String {
+    let response = client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics");
+    response.text().await.expect("text")
+}
+
 async fn body_json(response: reqwest::Response) -> Value {
     let text = response.text().await.expect("a body");
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
@@ -223,14 +232,7 @@ async fn unsubscribed_and_unknown_events_are_answered_without_a_sandbox() {
         body_json(response).await,
         json!({"success": true, "actions": []})
     );
-    let metrics = client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = metrics_text(&client, &server).await;
     assert!(
         !metrics.contains(r#"plugin_host_fuel_used_count{plugin="gift-wrap"}"#),
         "no sandbox ran:\n{metrics}"
@@ -247,14 +249,7 @@ async fn unsubscribed_and_unknown_events_are_answered_without_a_sandbox() {
         body_json(response).await,
         json!({"success": true, "actions": []})
     );
-    let metrics = client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = metrics_text(&client, &server).await;
     assert!(
         metrics.contains(
             r#"plugin_host_requests_total{plugin="example-checkout",event="other",status="200"} 1"#
@@ -287,14 +282,7 @@ async fn faults_get_the_plugins_on_error_answer() {
             json!({"success": true, "actions": []})
         );
     }
-    let metrics = client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = metrics_text(&client, &server).await;
     assert!(
         metrics.contains(r#"plugin_host_faults_total{plugin="hostile",kind="trap"} 1"#),
         "{metrics}"

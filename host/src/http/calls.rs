@@ -5,9 +5,8 @@
 
 use std::time::Instant;
 
-use axum::body::Body;
-use axum::extract::{OriginalUri, Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
@@ -155,18 +154,9 @@ async fn run(state: &AppState, checked: &Checked, call: OwnedCall) -> Result<Inv
 pub(super) async fn event(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Body,
+    incoming: Incoming,
 ) -> Response {
     observe(&state, &id, async {
-        let incoming = Incoming {
-            method,
-            uri,
-            headers,
-            body,
-        };
         let checked = match check(&state, &id, incoming, true).await {
             Ok(checked) => checked,
             Err(err) => return Outcome::error(err, "other".into()),
@@ -276,52 +266,22 @@ async fn other_call(
 pub(super) async fn override_call(
     State(state): State<AppState>,
     Path((id, kind)): Path<(String, String)>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Body,
+    incoming: Incoming,
 ) -> Response {
     let label = format!("override:{}", bounded_label(&kind));
-    observe(&state, &id, async {
-        let incoming = Incoming {
-            method,
-            uri,
-            headers,
-            body,
-        };
-        other_call(&state, &id, label, incoming, |body| OwnedCall::Override {
-            kind,
-            body,
-        })
-        .await
-    })
-    .await
+    let call = |body| OwnedCall::Override { kind, body };
+    observe(&state, &id, other_call(&state, &id, label, incoming, call)).await
 }
 
 /// `POST /plugins/{id}/webhooks/{topic}`.
 pub(super) async fn webhook(
     State(state): State<AppState>,
     Path((id, topic)): Path<(String, String)>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Body,
+    incoming: Incoming,
 ) -> Response {
     let label = format!("webhook:{}", bounded_label(&topic));
-    observe(&state, &id, async {
-        let incoming = Incoming {
-            method,
-            uri,
-            headers,
-            body,
-        };
-        other_call(&state, &id, label, incoming, |body| OwnedCall::Webhook {
-            topic,
-            body,
-        })
-        .await
-    })
-    .await
+    let call = |body| OwnedCall::Webhook { topic, body };
+    observe(&state, &id, other_call(&state, &id, label, incoming, call)).await
 }
 
 /// Override kinds and topics come from the URL: keep label values short and

@@ -38,6 +38,29 @@ pub(super) struct Incoming {
     pub body: Body,
 }
 
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Incoming {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        // `(request-target)` covers the path as the client sent it, before a
+        // `nest` stripped a prefix.
+        let uri = request
+            .extensions()
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| request.uri().clone(), |original| original.0.clone());
+        let (parts, body) = request.into_parts();
+        Ok(Self {
+            method: parts.method,
+            uri,
+            headers: parts.headers,
+            body,
+        })
+    }
+}
+
 /// Runs the checks; `require_event` for the event dispatch route.
 pub(super) async fn check(
     state: &AppState,
