@@ -13,7 +13,7 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
 ROUNDS=${ROUNDS:-2}
-RATE=${RATE:-}   # e.g. RATE=5000: fixed request rate (needs wrk2); empty = as fast as possible
+HALF_PEAK=${HALF_PEAK:-1}   # then a fixed-rate run at half the sandboxed peak, for p99 (oha)
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (Debian package)" >&2
@@ -84,9 +84,24 @@ done = function(summary, latency, requests)
     s.status, s.connect + s.read + s.write + s.timeout))
 end
 LUA
-  local rate=()
-  [ -n "$RATE" ] && rate=(-R "$RATE")
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "${rate[@]}" -s "$WORK/post.lua" "$url" | sed -n 's/^RESULT //p'
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$WORK/post.lua" "$url" | sed -n 's/^RESULT //p'
+}
+
+run_at_rate() { # $1 = addr, $2 = requests/s; prints "p50 p99 p999" in ms (oha, fixed rate)
+  local url="http://$1/plugins/example-checkout/events"
+  "$BIN" sign --secret-env BENCH_SECRET --body "$BODY" --url "$url" --headers "date" >"$WORK/signed"
+  "$OHA" --no-tui --output-format json -z "$DURATION" -c "$CONNECTIONS" -q "$2" -m POST \
+    -T application/json -D "$BODY" \
+    -H "Date: $(sed -n 's/^Date: //p' "$WORK/signed")" \
+    -H "Authorization: $(sed -n 's/^Authorization: //p' "$WORK/signed")" "$url" >"$WORK/oha.json"
+  python3 - "$WORK/oha.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+p = r["latencyPercentiles"]
+codes = r.get("statusCodeDistribution", {})
+bad = sum(v for k, v in codes.items() if k != "200")
+print(f'{p["p50"]*1e3:.3f} {p["p99"]*1e3:.3f} {p["p99.9"]*1e3:.3f} {r["summary"]["requestsPerSec"]:.0f} {bad}')
+PY
 }
 
 # Sanity: both answer the same actions.
@@ -109,3 +124,20 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 awk -v s="$best_s" -v n="$best_n" 'BEGIN { printf "best req/s: sandboxed %d, native %d, ratio sandboxed/native %.2f\n", s, n, s / n }'
+
+if [ "$HALF_PEAK" = 1 ]; then
+  OHA=${OHA:-$(command -v oha || true)}
+  if [ -z "$OHA" ]; then
+    echo "installing oha (cargo install oha --locked, a few minutes)" >&2
+    cargo install oha --locked --root "$PWD/target/tools" >&2
+    OHA=$PWD/target/tools/bin/oha
+  fi
+  rate=$((best_s / 2))
+  echo "fixed rate $rate req/s (half the sandboxed peak), oha, $CONNECTIONS connections, $DURATION:"
+  printf '%-10s %9s %9s %9s %10s %7s\n' server p50_ms p99_ms p99.9_ms req/s non200
+  for which in sandboxed native; do
+    addr=$SANDBOXED; [ "$which" = native ] && addr=$NATIVE
+    read -r p50 p99 p999 rps bad < <(run_at_rate "$addr" "$rate")
+    printf '%-10s %9s %9s %9s %10s %7s\n' "$which" "$p50" "$p99" "$p999" "$rps" "$bad"
+  done
+fi
