@@ -2,12 +2,16 @@
 //! with the expected actions.
 
 use plugin_host::fault::FaultKind;
-use plugin_host::runtime::{Answer, Call};
+use plugin_host::runtime::{Answer, Call, Invocation, Plugin};
 use plugin_tests::guests::{EXAMPLE_CHECKOUT, GIFT_WRAP};
 use plugin_tests::support::{
     expected_example_checkout, expected_gift_wrap, fixture, fixture_names, load, settings,
 };
 use serde_json::{Value, json};
+
+async fn run_event(plugin: &Plugin, name: &str, body: &str) -> Invocation {
+    plugin.invoke(Call::Event { name, body }).await
+}
 
 async fn actions(component: &str, config: &[(&str, &str)], fixture_name: &str) -> Value {
     let plugin = load(component, settings("plugin", config));
@@ -84,12 +88,7 @@ async fn plugins_read_their_config_through_the_import() {
 async fn a_bad_config_value_is_a_handler_error() {
     let plugin = load(GIFT_WRAP, settings("gift-wrap", &[("price", "cheap")]));
     let body = fixture("order_submitted_us");
-    let invocation = plugin
-        .invoke(Call::Event {
-            name: "order_submitted",
-            body: &body,
-        })
-        .await;
+    let invocation = run_event(&plugin, "order_submitted", &body).await;
     let fault = invocation.outcome.expect_err("bad config must fail");
     assert_eq!(fault.kind, FaultKind::HandlerError);
     assert!(fault.reason.contains("price"), "{fault}");
@@ -139,12 +138,7 @@ async fn actions_outside_the_granted_scopes_make_the_answer_invalid() {
     scoped.scopes = Some(["modify_order".to_owned()].into());
     let plugin = load(EXAMPLE_CHECKOUT, scoped);
     let body = fixture("initialize_checkout");
-    let invocation = plugin
-        .invoke(Call::Event {
-            name: "initialize_checkout",
-            body: &body,
-        })
-        .await;
+    let invocation = run_event(&plugin, "initialize_checkout", &body).await;
     let fault = invocation
         .outcome
         .expect_err("override_inventory is out of scope");
@@ -158,12 +152,7 @@ async fn actions_outside_the_granted_scopes_make_the_answer_invalid() {
             .into(),
     );
     let plugin = load(EXAMPLE_CHECKOUT, granted);
-    let invocation = plugin
-        .invoke(Call::Event {
-            name: "initialize_checkout",
-            body: &body,
-        })
-        .await;
+    let invocation = run_event(&plugin, "initialize_checkout", &body).await;
     assert!(invocation.outcome.is_ok(), "{:?}", invocation.outcome);
 }
 
@@ -171,12 +160,7 @@ async fn actions_outside_the_granted_scopes_make_the_answer_invalid() {
 async fn initialize_checkout_stays_far_inside_the_default_fuel() {
     let plugin = load(EXAMPLE_CHECKOUT, settings("example-checkout", &[]));
     let body = fixture("initialize_checkout");
-    let invocation = plugin
-        .invoke(Call::Event {
-            name: "initialize_checkout",
-            body: &body,
-        })
-        .await;
+    let invocation = run_event(&plugin, "initialize_checkout", &body).await;
     assert!(invocation.outcome.is_ok());
     let report = invocation.report;
     assert!(report.fuel_used > 0);

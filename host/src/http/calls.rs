@@ -157,11 +157,12 @@ pub(super) async fn event(
     incoming: Incoming,
 ) -> Response {
     observe(&state, &id, async {
-        let checked = match check(&state, &id, incoming, true).await {
+        let mut checked = match check(&state, &id, incoming, true).await {
             Ok(checked) => checked,
             Err(err) => return Outcome::error(err, "other".into()),
         };
-        let name = checked.event.clone().unwrap_or_default();
+        // Moved out, not copied: the body can be a megabyte.
+        let name = checked.event.take().unwrap_or_default();
         let subscribed = checked.entry.manifest.events.as_ref();
         let label = event_label(&name, subscribed);
         if subscribed.is_some_and(|events| !events.contains(&name)) {
@@ -176,7 +177,7 @@ pub(super) async fn event(
         let on_error = checked.entry.manifest.on_error;
         let call = OwnedCall::Event {
             name,
-            body: checked.body.clone(),
+            body: std::mem::take(&mut checked.body),
         };
         let invocation = match run(&state, &checked, call).await {
             Ok(invocation) => invocation,
@@ -228,12 +229,12 @@ async fn other_call(
     incoming: Incoming,
     make_call: impl FnOnce(String) -> OwnedCall,
 ) -> Outcome {
-    let checked = match check(state, id, incoming, false).await {
+    let mut checked = match check(state, id, incoming, false).await {
         Ok(checked) => checked,
         // Unverified requests do not get to choose label values.
         Err(err) => return Outcome::error(err, "other".into()),
     };
-    let call = make_call(checked.body.clone());
+    let call = make_call(std::mem::take(&mut checked.body));
     let invocation = match run(state, &checked, call).await {
         Ok(invocation) => invocation,
         Err(err) => return Outcome::error(err, label),
