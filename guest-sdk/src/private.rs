@@ -27,6 +27,31 @@ pub mod bindings {
     });
 }
 
+/// The `wit-bindgen` bindings of the world `platform-connector`, sharing
+/// the interfaces it has in common with `checkout-plugin`. Imports a guest
+/// never calls are not imported by its component.
+#[cfg(target_arch = "wasm32")]
+#[allow(
+    unsafe_code,
+    missing_docs,
+    missing_debug_implementations,
+    unused_qualifications,
+    clippy::all
+)]
+pub mod connector_bindings {
+    wit_bindgen::generate!({
+        path: "../wit",
+        world: "platform-connector",
+        pub_export_macro: true,
+        export_macro_name: "export_connector_glue",
+        with: {
+            "checkout:plugin/types@0.1.0": super::bindings::checkout::plugin::types,
+            "checkout:plugin/log@0.1.0": super::bindings::checkout::plugin::log,
+            "checkout:plugin/config@0.1.0": super::bindings::checkout::plugin::config,
+        },
+    });
+}
+
 #[cfg(target_arch = "wasm32")]
 pub use self::glue::*;
 
