@@ -23,6 +23,7 @@ const TARGET: &str = "wasm32-wasip2";
 const GUESTS: &[(&str, &str)] = &[
     ("example-checkout", "EXAMPLE_CHECKOUT"),
     ("gift-wrap", "GIFT_WRAP"),
+    ("platform-sync", "PLATFORM_SYNC"),
     ("hostile", "HOSTILE"),
 ];
 

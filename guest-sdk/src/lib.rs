@@ -6,8 +6,16 @@
 //! same code runs natively in `cargo test` and, compiled for
 //! `wasm32-wasip2`, as a WebAssembly component in the plugin host:
 //! [`export_checkout_plugin!`] generates the component glue on `wasm32` and
-//! nothing elsewhere, and the host's services ([`Host`]: config and log)
-//! are a trait with a test double ([`testing::TestHost`]).
+//! nothing elsewhere, and the host's services ([`Host`]: config, log and,
+//! for connectors, outbound HTTP) are a trait with a test double
+//! ([`testing::TestHost`]).
+//!
+//! A **platform connector** (world `platform-connector`) is a type
+//! implementing [`ConnectorPlugin`], exported with
+//! [`export_connector_plugin!`]: it turns platform webhooks into
+//! [`Notification`]s for Bold and answers Bold's calls (e.g. Update
+//! Customer), calling the platform's API through [`Host::http`]. See
+//! [`connector`] for a complete example.
 //!
 //! # A complete plugin
 //!
@@ -83,18 +91,25 @@
 //!   structs its accessors return ([`Cart`], [`Customer`], [`Order`], ...).
 //! - [`action`]—[`Action`] and [`actions_to_response`].
 //! - [`error`]—[`HandlerError`].
-//! - [`host`]—[`Host`] and [`Level`].
-//! - [`testing`]—[`testing::TestHost`], fixtures and [`assert_actions!`].
+//! - [`host`]—[`Host`] and [`Level`]; [`http`]—[`HttpRequest`],
+//!   [`HttpResponse`], [`HttpError`].
+//! - [`connector`]—[`ConnectorPlugin`], [`PlatformEvent`], [`BoldRequest`],
+//!   [`BoldResponse`]; [`notification`]—[`Notification`], [`Entity`].
+//! - [`testing`]—[`testing::TestHost`], fixtures, runners,
+//!   [`assert_actions!`] and [`assert_notifications!`].
 //!
 //! `serde` and `serde_json` are re-exported for plugins that decode their
 //! own payloads (use `#[serde(crate = "plugin_sdk::serde")]` on derives).
 #![warn(missing_docs)]
 
 pub mod action;
+pub mod connector;
 pub mod error;
 pub mod event;
 pub mod host;
+pub mod http;
 mod lenient;
+pub mod notification;
 mod skim;
 pub mod testing;
 pub mod types;
@@ -106,11 +121,14 @@ pub mod __private;
 pub use action::{
     Action, AddFee, AddLineItem, AddressChange, FlagOrderAsBopis, actions_to_response,
 };
+pub use connector::{BoldRequest, BoldResponse, ConnectorPlugin, PlatformEvent};
 pub use error::HandlerError;
 pub use event::Event;
-#[cfg(any(target_arch = "wasm32", doc))]
-pub use host::WasmHost;
 pub use host::{Host, Level};
+#[cfg(any(target_arch = "wasm32", doc))]
+pub use host::{WasmConnectorHost, WasmHost};
+pub use http::{HttpError, HttpRequest, HttpResponse};
+pub use notification::{Entity, Notification};
 pub use types::{
     Address, Cart, CoreInfo, Customer, Fee, Id, LineItem, Order, OrderCustomer, ShippingLine,
 };
@@ -199,6 +217,57 @@ macro_rules! export_checkout_plugin {
             }
 
             $crate::__private::export_glue!(__PluginSdkGlue with_types_in $crate::__private::bindings);
+        };
+    };
+}
+
+/// Exports a [`ConnectorPlugin`] as the component's `handle-platform-event`
+/// and `handle-bold-request` (world `platform-connector`).
+///
+/// On `wasm32` this generates the component glue (converting between the
+/// WIT types and this crate's, and handing the handler a
+/// [`WasmConnectorHost`]); on other targets it only checks, at compile
+/// time, that the type implements [`ConnectorPlugin`]. Use it once per
+/// crate, at the top level, and not together with
+/// [`export_checkout_plugin!`]: a component has one world.
+///
+/// ```
+/// # use plugin_sdk::{ConnectorPlugin, HandlerError, Host, Notification, PlatformEvent};
+/// struct Silent;
+/// impl ConnectorPlugin for Silent {
+///     fn handle_platform_event(_: &PlatformEvent, _: &dyn Host) -> Result<Vec<Notification>, HandlerError> {
+///         Ok(vec![])
+///     }
+/// }
+/// plugin_sdk::export_connector_plugin!(Silent);
+/// ```
+#[macro_export]
+macro_rules! export_connector_plugin {
+    ($plugin:ty) => {
+        const _: () = $crate::__private::assert_connector::<$plugin>();
+
+        #[cfg(target_arch = "wasm32")]
+        #[allow(unsafe_code)]
+        const _: () = {
+            struct __PluginSdkConnectorGlue;
+
+            impl $crate::__private::ConnectorGuest for __PluginSdkConnectorGlue {
+                fn handle_platform_event(
+                    event: $crate::__private::WitPlatformEvent,
+                ) -> $crate::__private::PlatformEventResult {
+                    $crate::__private::run_platform_event::<$plugin>(event)
+                }
+
+                fn handle_bold_request(
+                    request: $crate::__private::WitBoldRequest,
+                ) -> $crate::__private::BoldRequestResult {
+                    $crate::__private::run_bold_request::<$plugin>(request)
+                }
+            }
+
+            $crate::__private::export_connector_glue!(
+                __PluginSdkConnectorGlue with_types_in $crate::__private::connector_bindings
+            );
         };
     };
 }

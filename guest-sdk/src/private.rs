@@ -1,13 +1,17 @@
-//! Support for [`export_checkout_plugin!`](crate::export_checkout_plugin):
-//! not a public API, may change in any release.
+//! Support for [`export_checkout_plugin!`](crate::export_checkout_plugin)
+//! and [`export_connector_plugin!`](crate::export_connector_plugin): not a
+//! public API, may change in any release.
 
 pub use serde_json;
 pub use std::string::String;
 
-use crate::CheckoutPlugin;
+use crate::{CheckoutPlugin, ConnectorPlugin};
 
 /// Compile-time check that the exported type is a plugin (no code).
 pub const fn assert_plugin<P: CheckoutPlugin + ?Sized>() {}
+
+/// Compile-time check that the exported type is a connector (no code).
+pub const fn assert_connector<P: ConnectorPlugin + ?Sized>() {}
 
 /// The `wit-bindgen` bindings of the world `checkout-plugin`.
 #[cfg(target_arch = "wasm32")]
@@ -56,6 +60,9 @@ pub mod connector_bindings {
 pub use self::glue::*;
 
 #[cfg(target_arch = "wasm32")]
+pub use self::connector_glue::*;
+
+#[cfg(target_arch = "wasm32")]
 mod glue {
     use super::bindings::checkout::plugin::types as wit;
     use crate::host::WasmHost;
@@ -91,7 +98,7 @@ mod glue {
         P::handle_webhook(&topic, &body, &WasmHost).map_err(to_wit_error)
     }
 
-    fn to_wit_error(error: HandlerError) -> wit::HandlerError {
+    pub(super) fn to_wit_error(error: HandlerError) -> wit::HandlerError {
         match error {
             HandlerError::Unsupported => wit::HandlerError::Unsupported,
             HandlerError::InvalidInput(m) => wit::HandlerError::InvalidInput(m),
@@ -157,6 +164,89 @@ mod glue {
                 type_: action_type,
                 data_json: data.to_string(),
             }),
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod connector_glue {
+    use super::bindings::checkout::plugin::types::HandlerError as WitHandlerError;
+    use super::connector_bindings::checkout::plugin::connector_types as wit;
+    use super::glue::to_wit_error;
+    use crate::host::WasmConnectorHost;
+    use crate::{BoldRequest, ConnectorPlugin, Entity, Notification, PlatformEvent};
+
+    pub use super::connector_bindings::Guest as ConnectorGuest;
+    pub use super::connector_bindings::export_connector_glue;
+
+    /// The WIT `platform-event` record.
+    pub type WitPlatformEvent = wit::PlatformEvent;
+    /// The WIT `bold-request` record.
+    pub type WitBoldRequest = wit::BoldRequest;
+    /// What `handle-platform-event` returns.
+    pub type PlatformEventResult = Result<Vec<wit::Notification>, WitHandlerError>;
+    /// What `handle-bold-request` returns.
+    pub type BoldRequestResult = Result<wit::BoldResponse, WitHandlerError>;
+
+    /// `handle-platform-event`: run the handler, encode its notifications.
+    pub fn run_platform_event<P: ConnectorPlugin + ?Sized>(
+        event: WitPlatformEvent,
+    ) -> PlatformEventResult {
+        let wit::PlatformEvent { topic, body } = event;
+        let event = PlatformEvent { topic, body };
+        let notifications =
+            P::handle_platform_event(&event, &WasmConnectorHost).map_err(to_wit_error)?;
+        Ok(notifications.into_iter().map(to_wit_notification).collect())
+    }
+
+    /// `handle-bold-request`: run the handler, encode its response.
+    pub fn run_bold_request<P: ConnectorPlugin + ?Sized>(
+        request: WitBoldRequest,
+    ) -> BoldRequestResult {
+        let wit::BoldRequest {
+            method,
+            shop_identifier,
+            path,
+            query,
+            body,
+        } = request;
+        let request = BoldRequest {
+            method,
+            shop_identifier,
+            path,
+            query,
+            body,
+        };
+        let response =
+            P::handle_bold_request(&request, &WasmConnectorHost).map_err(to_wit_error)?;
+        Ok(wit::BoldResponse {
+            status: response.status,
+            body: response.body,
+            notifications: response
+                .notifications
+                .into_iter()
+                .map(to_wit_notification)
+                .collect(),
+        })
+    }
+
+    fn to_wit_entity(entity: Entity) -> wit::Entity {
+        wit::Entity {
+            platform_id: entity.platform_id,
+            platform_updated_at: entity.platform_updated_at,
+            json: entity.json.to_string(),
+        }
+    }
+
+    fn to_wit_notification(notification: Notification) -> wit::Notification {
+        match notification {
+            Notification::CustomerSaved(e) => wit::Notification::CustomerSaved(to_wit_entity(e)),
+            Notification::CustomerDeleted(e) => {
+                wit::Notification::CustomerDeleted(to_wit_entity(e))
+            }
+            Notification::ProductSaved(e) => wit::Notification::ProductSaved(to_wit_entity(e)),
+            Notification::ProductDeleted(e) => wit::Notification::ProductDeleted(to_wit_entity(e)),
+            Notification::OrderSaved(e) => wit::Notification::OrderSaved(to_wit_entity(e)),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! Native test helpers: a test double for the host, Bold's sample events,
-//! and assertions on actions.
+//! Native test helpers: a test double for the host (config, log, outbound
+//! HTTP), Bold's sample events, runners for plugins and connectors, and
+//! assertions on actions and notifications.
 //!
 //! ```
 //! use plugin_sdk::testing::{TestHost, fixture, run_event};
@@ -14,6 +15,7 @@
 //! ```
 
 use std::cell::RefCell;
+use std::fmt;
 use std::io;
 use std::path::Path;
 
@@ -21,9 +23,12 @@ use serde_json::Value;
 
 use crate::CheckoutPlugin;
 use crate::action::Action;
+use crate::connector::{BoldRequest, BoldResponse, ConnectorPlugin, PlatformEvent};
 use crate::error::HandlerError;
 use crate::event::Event;
 use crate::host::{Host, Level};
+use crate::http::{HttpError, HttpRequest, HttpResponse};
+use crate::notification::Notification;
 
 /// One record a handler logged through a [`TestHost`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,8 +41,12 @@ pub struct LogRecord {
     pub fields: Vec<(String, String)>,
 }
 
+/// What answers a [`TestHost`]'s outbound HTTP requests.
+type HttpDouble = dyn FnMut(&HttpRequest) -> Result<HttpResponse, HttpError>;
+
 /// A [`Host`] for native tests: config set with a builder, log records kept
-/// for inspection.
+/// for inspection, and outbound HTTP answered by a closure
+/// ([`with_http`](TestHost::with_http)), every request recorded.
 ///
 /// ```
 /// use plugin_sdk::{Host, Level, testing::TestHost};
@@ -48,10 +57,23 @@ pub struct LogRecord {
 /// assert_eq!(host.logs()[0].level, Level::Info);
 /// assert!(host.logged("hello"));
 /// ```
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct TestHost {
     config: Vec<(String, String)>,
     logs: RefCell<Vec<LogRecord>>,
+    http: Option<RefCell<Box<HttpDouble>>>,
+    requests: RefCell<Vec<HttpRequest>>,
+}
+
+impl fmt::Debug for TestHost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestHost")
+            .field("config", &self.config)
+            .field("logs", &self.logs)
+            .field("http", &self.http.as_ref().map(|_| "<closure>"))
+            .field("requests", &self.requests)
+            .finish()
+    }
 }
 
 impl TestHost {
@@ -85,6 +107,52 @@ impl TestHost {
     pub fn clear_logs(&self) {
         self.logs.borrow_mut().clear();
     }
+
+    /// Answers outbound HTTP requests with `double` (replacing any earlier
+    /// one): a router that plays the remote side, e.g. the platform's API.
+    /// It is `FnMut`, so it may keep state (stored customers, a clock, a
+    /// failure to inject); share that state with the test through
+    /// `Rc<RefCell<...>>` to inspect it afterwards. Without a double, every
+    /// request is refused with [`HttpError::NotAllowed`].
+    ///
+    /// ```
+    /// use plugin_sdk::{Host, HttpError, HttpRequest, HttpResponse, testing::TestHost};
+    /// let mut hits = 0;
+    /// let test_host = TestHost::new().with_http(move |request: &HttpRequest| {
+    ///     hits += 1;
+    ///     match request.url.as_str() {
+    ///         "https://api.example/ping" => Ok(HttpResponse::new(200).with_body(format!("pong {hits}"))),
+    ///         _ => Err(HttpError::Connection("refused".into())),
+    ///     }
+    /// });
+    /// let host: &dyn Host = &test_host;
+    /// assert_eq!(host.get("https://api.example/ping", &[])?.text(), "pong 1");
+    /// assert_eq!(host.get("https://api.example/ping", &[])?.text(), "pong 2");
+    /// assert_eq!(host.get("https://other.example/", &[]), Err(HttpError::Connection("refused".into())));
+    /// assert_eq!(test_host.requests().len(), 3);
+    ///
+    /// let offline = TestHost::new();
+    /// assert!(matches!(offline.http(&HttpRequest::get("https://api.example/")), Err(HttpError::NotAllowed(_))));
+    /// # Ok::<(), HttpError>(())
+    /// ```
+    pub fn with_http(
+        mut self,
+        double: impl FnMut(&HttpRequest) -> Result<HttpResponse, HttpError> + 'static,
+    ) -> Self {
+        self.http = Some(RefCell::new(Box::new(double)));
+        self
+    }
+
+    /// Every outbound HTTP request made so far, in order (those refused
+    /// included).
+    pub fn requests(&self) -> Vec<HttpRequest> {
+        self.requests.borrow().clone()
+    }
+
+    /// Forgets the requests recorded so far.
+    pub fn clear_requests(&self) {
+        self.requests.borrow_mut().clear();
+    }
 }
 
 impl Host for TestHost {
@@ -108,6 +176,22 @@ impl Host for TestHost {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
         });
+    }
+
+    /// Records the request, then asks the double (see
+    /// [`with_http`](TestHost::with_http)).
+    ///
+    /// # Panics
+    /// When the double itself sends a request through this host.
+    fn http(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
+        self.requests.borrow_mut().push(request.clone());
+        match &self.http {
+            Some(double) => (double.borrow_mut())(request),
+            None => Err(HttpError::NotAllowed(format!(
+                "{} {}: no HTTP double (TestHost::with_http)",
+                request.method, request.url
+            ))),
+        }
     }
 }
 
@@ -230,6 +314,44 @@ pub fn run_webhook<P: CheckoutPlugin + ?Sized>(
     P::handle_webhook(topic, body, host)
 }
 
+/// Runs a connector's `handle_platform_event` on a webhook with `topic`
+/// and `body`.
+pub fn run_platform_event<P: ConnectorPlugin + ?Sized>(
+    topic: &str,
+    body: &str,
+    host: &TestHost,
+) -> Result<Vec<Notification>, HandlerError> {
+    P::handle_platform_event(&PlatformEvent::new(topic, body), host)
+}
+
+/// Runs a connector's `handle_bold_request`.
+pub fn run_bold_request<P: ConnectorPlugin + ?Sized>(
+    request: &BoldRequest,
+    host: &TestHost,
+) -> Result<BoldResponse, HandlerError> {
+    P::handle_bold_request(request, host)
+}
+
+/// The notifications as a JSON array of [`Notification::to_json`].
+pub fn notifications_json(notifications: &[Notification]) -> Value {
+    Value::Array(notifications.iter().map(Notification::to_json).collect())
+}
+
+/// Asserts that `notifications` are, as [`notifications_json`], the JSON
+/// array `expected`; prints both, pretty, when they differ. See also
+/// [`assert_notifications!`](crate::assert_notifications).
+#[track_caller]
+pub fn assert_notifications(notifications: &[Notification], expected: &Value) {
+    let actual = notifications_json(notifications);
+    if actual != *expected {
+        panic!(
+            "notifications differ\n--- actual ---\n{}\n--- expected ---\n{}",
+            pretty(&actual),
+            pretty(expected)
+        );
+    }
+}
+
 /// The actions in Bold's wire shape, as a JSON array.
 pub fn actions_json(actions: &[Action]) -> Value {
     Value::Array(actions.iter().map(Action::to_json).collect())
@@ -267,6 +389,30 @@ macro_rules! assert_actions {
     ($actions:expr, $($json:tt)+) => {
         $crate::testing::assert_actions(
             &$actions,
+            &$crate::__private::serde_json::json!($($json)+),
+        )
+    };
+}
+
+/// Asserts that a list of notifications is, as
+/// [`notifications_json`], the given JSON (written as for
+/// `serde_json::json!`); prints both, pretty, when they differ.
+///
+/// ```
+/// use plugin_sdk::{Notification, assert_notifications};
+/// let notifications = vec![Notification::product_deleted("p1", "2026-11-22T10:00:00Z").unwrap()];
+/// assert_notifications!(notifications, [{
+///     "type": "product_deleted",
+///     "platform_id": "p1",
+///     "platform_updated_at": "2026-11-22T10:00:00Z",
+///     "json": {"platform_id": "p1"},
+/// }]);
+/// ```
+#[macro_export]
+macro_rules! assert_notifications {
+    ($notifications:expr, $($json:tt)+) => {
+        $crate::testing::assert_notifications(
+            &$notifications,
             &$crate::__private::serde_json::json!($($json)+),
         )
     };

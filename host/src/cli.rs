@@ -5,6 +5,7 @@ use std::io::Write;
 use clap::{Parser, Subcommand};
 
 use crate::invoke::{self, InvokeArgs};
+use crate::outbox_command::{self, OutboxArgs};
 use crate::serve::{self, ServeArgs};
 use crate::sign::{self, SignArgs};
 
@@ -30,6 +31,9 @@ pub enum Command {
     /// Sign a request body as Bold Checkout would: prints the headers and a
     /// ready `curl` command.
     Sign(SignArgs),
+    /// Inspect and replay connector notifications: `list`, `retry` (dead
+    /// letters), `purge`.
+    Outbox(OutboxArgs),
 }
 
 /// Runs a parsed command line; returns the process exit status.
@@ -52,6 +56,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
                 err.exit_code()
             }
         },
+        Command::Outbox(args) => outbox_command::run(&args, stdout, stderr),
         Command::Invoke(args) => {
             init_quiet_logging();
             invoke_exit_code(invoke::run(&args, stdout, stderr), stderr)

@@ -32,10 +32,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::connector::settings::ConnectorSecrets;
 use crate::manifest::{
     Manifest, ManifestDefaults, ManifestError, SecretValue, check_url, plugin_public_url,
     process_env,
 };
+use crate::outbox::{BoldApiSettings, OutboxSettings};
 use crate::runtime::EngineSettings;
 
 /// The listen address when the host file sets none.
@@ -176,6 +178,10 @@ struct RawHostConfig {
     defaults: ManifestDefaults,
     #[serde(default)]
     engine: RawEngine,
+    #[serde(default)]
+    bold_api: BoldApiSettings,
+    #[serde(default)]
+    outbox: OutboxSettings,
 }
 
 /// One plugin ready to serve: its manifest (defaults applied, `public_url`
@@ -186,6 +192,8 @@ pub struct ConfiguredPlugin {
     pub manifest: Manifest,
     /// One secret, or two during a rotation (in the order written).
     pub secrets: Vec<SecretValue>,
+    /// A connector's Bold token and webhook secrets.
+    pub connector_secrets: Option<ConnectorSecrets>,
 }
 
 /// The host file and every manifest it names, resolved.
@@ -193,6 +201,12 @@ pub struct ConfiguredPlugin {
 pub struct HostConfig {
     /// Where the host file was read from.
     pub path: PathBuf,
+    /// `[bold_api]`: where connectors' notifications are delivered.
+    pub bold_api: BoldApiSettings,
+    /// `[outbox]`: the notification queue; `database` is always set
+    /// (resolved against the host file, default
+    /// `<data_dir>/outbox/outbox.sqlite3`).
+    pub outbox: OutboxSettings,
     /// The main listener.
     pub listen: SocketAddr,
     /// The host's public base URL, without a trailing slash.
@@ -270,6 +284,19 @@ impl HostConfig {
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
         let engine = raw.engine.resolve().map_err(invalid)?;
+        raw.bold_api
+            .validate()
+            .map_err(|e| invalid(e.to_string()))?;
+        raw.outbox.validate().map_err(|e| invalid(e.to_string()))?;
+        let data_dir = resolve(
+            base,
+            &raw.data_dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
+        );
+        let mut outbox = raw.outbox;
+        outbox.database = Some(match outbox.database.take() {
+            Some(file) => resolve(base, &file),
+            None => outbox.database_path(&data_dir),
+        });
 
         let mut config = Self {
             path: path.to_owned(),
@@ -277,10 +304,7 @@ impl HostConfig {
             public_url,
             public_url_set,
             admin_listen: raw.admin_listen,
-            data_dir: resolve(
-                base,
-                &raw.data_dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
-            ),
+            data_dir,
             plugin_files: raw.plugins.iter().map(|p| resolve(base, p)).collect(),
             plugin_dir: raw.plugin_dir.map(|d| resolve(base, &d)),
             sandbox_threads,
@@ -288,6 +312,8 @@ impl HostConfig {
             log: raw.log,
             defaults: raw.defaults,
             engine,
+            bold_api: raw.bold_api,
+            outbox,
             plugins: Vec::new(),
             warnings: Vec::new(),
         };
@@ -337,6 +363,29 @@ impl HostConfig {
             ));
         }
         Ok(config)
+    }
+
+    /// The outbox database a host file uses, without loading its plugins
+    /// or secrets (for `plugin-host outbox`, which may run where the
+    /// plugins' secrets are not set).
+    pub fn outbox_database(path: &Path) -> Result<PathBuf, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let raw: RawHostConfig = toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let data_dir = resolve(
+            base,
+            &raw.data_dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
+        );
+        Ok(match raw.outbox.database {
+            Some(file) => resolve(base, &file),
+            None => raw.outbox.database_path(&data_dir),
+        })
     }
 
     /// Every manifest the host file names, in order: `plugins`, then each
@@ -450,8 +499,17 @@ impl HostConfig {
             .into());
         }
         let secrets = manifest.resolve_secrets(env)?;
+        let connector_secrets = manifest
+            .connector
+            .as_ref()
+            .map(|c| c.resolve_secrets(&manifest.path, env))
+            .transpose()?;
         manifest.apply_host_public_url(&self.public_url);
-        Ok(ConfiguredPlugin { manifest, secrets })
+        Ok(ConfiguredPlugin {
+            manifest,
+            secrets,
+            connector_secrets,
+        })
     }
 }
 

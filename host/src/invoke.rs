@@ -10,10 +10,12 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use crate::connector::Notification;
 use crate::fault::Fault;
 use crate::manifest::Manifest;
 use crate::runtime::{
-    Answer, ArtifactCache, Call, EngineSettings, Invocation, PluginSettings, Report, Runtime,
+    Answer, ArtifactCache, BoldCall, Call, EngineSettings, Invocation, PluginSettings, Report,
+    Runtime,
 };
 
 /// Arguments of `plugin-host invoke`.
@@ -40,11 +42,24 @@ pub struct InvokeArgs {
     #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: Option<u64>,
     /// Call `handle-override` with this kind instead of `handle-event`.
-    #[arg(long = "override", value_name = "KIND", conflicts_with = "webhook")]
+    #[arg(long = "override", value_name = "KIND", conflicts_with_all = ["webhook", "platform", "bold"])]
     pub override_kind: Option<String>,
     /// Call `handle-webhook` with this topic instead of `handle-event`.
-    #[arg(long, value_name = "TOPIC")]
+    #[arg(long, value_name = "TOPIC", conflicts_with_all = ["platform", "bold"])]
     pub webhook: Option<String>,
+    /// Connector: call `handle-platform-event` with this platform webhook
+    /// topic; prints the notifications that would be queued.
+    #[arg(long, value_name = "TOPIC", conflicts_with = "bold")]
+    pub platform: Option<String>,
+    /// Connector: call `handle-bold-request` as Bold would, e.g.
+    /// `--bold "PUT customers/4242"` (the path below the shop); prints the
+    /// status, body and notifications.
+    #[arg(long, value_name = "METHOD PATH")]
+    pub bold: Option<String>,
+    /// Connector: the shop of `--bold` (default: the manifest's
+    /// `connector.shop_identifier`, else `test-shop`).
+    #[arg(long, value_name = "SHOP_IDENTIFIER", requires = "bold")]
+    pub shop: Option<String>,
     /// Where compiled components are cached (default: $PLUGIN_HOST_CACHE_DIR,
     /// else $XDG_CACHE_HOME/plugin-host, else ~/.cache/plugin-host).
     #[arg(long, value_name = "DIR")]
@@ -108,10 +123,12 @@ pub fn run(
     let body = String::from_utf8(body)
         .map_err(|_| usage(format!("{}: not UTF-8 text", args.event.display())))?;
 
-    let mut settings = match &args.manifest {
-        Some(path) => Manifest::from_file(path)
-            .map_err(|e| usage(e.to_string()))?
-            .plugin_settings(),
+    let manifest = match &args.manifest {
+        Some(path) => Some(Manifest::from_file(path).map_err(|e| usage(e.to_string()))?),
+        None => None,
+    };
+    let mut settings = match &manifest {
+        Some(manifest) => manifest.plugin_settings(),
         None => PluginSettings {
             id: plugin_name(&args.component),
             ..PluginSettings::default()
@@ -132,16 +149,42 @@ pub fn run(
         settings.limits.timeout_ms = timeout;
     }
 
-    let name = match (&args.override_kind, &args.webhook) {
-        (None, None) => {
-            event_name(&body).map_err(|m| usage(format!("{}: {m}", args.event.display())))?
-        }
-        _ => String::new(),
+    let plain_event = args.override_kind.is_none()
+        && args.webhook.is_none()
+        && args.platform.is_none()
+        && args.bold.is_none();
+    let name = if plain_event {
+        event_name(&body).map_err(|m| usage(format!("{}: {m}", args.event.display())))?
+    } else {
+        String::new()
     };
-    let call = match (&args.override_kind, &args.webhook) {
-        (Some(kind), _) => Call::Override { kind, body: &body },
-        (None, Some(topic)) => Call::Webhook { topic, body: &body },
-        (None, None) => Call::Event {
+    let bold_call = match &args.bold {
+        Some(spec) => {
+            let shop = args
+                .shop
+                .clone()
+                .or_else(|| {
+                    manifest
+                        .as_ref()
+                        .and_then(|m| m.connector.as_ref())
+                        .map(|c| c.shop_identifier.clone())
+                })
+                .unwrap_or_else(|| "test-shop".to_owned());
+            Some(parse_bold_call(spec, shop, &body).map_err(usage)?)
+        }
+        None => None,
+    };
+    let call = match (
+        &args.override_kind,
+        &args.webhook,
+        &args.platform,
+        &bold_call,
+    ) {
+        (Some(kind), ..) => Call::Override { kind, body: &body },
+        (None, Some(topic), ..) => Call::Webhook { topic, body: &body },
+        (None, None, Some(topic), _) => Call::PlatformEvent { topic, body: &body },
+        (None, None, None, Some(call)) => Call::BoldRequest(call),
+        (None, None, None, None) => Call::Event {
             name: &name,
             body: &body,
         },
@@ -169,7 +212,8 @@ pub fn run(
         .map_err(|e| usage(format!("{}: {e}", args.component.display())))?;
 
     let tokio = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
+        // Timers for the deadline, I/O for a connector's outbound HTTP.
+        .enable_all()
         .build()
         .map_err(|e| usage(format!("cannot start the async runtime: {e}")))?;
     let invocation = tokio.block_on(plugin.invoke(call));
@@ -184,11 +228,20 @@ pub fn run(
     report(&invocation, stderr);
     match invocation.outcome {
         Ok(answer) => {
-            let _ = writeln!(stdout, "{}", answer.body());
-            if let Answer::Checkout { actions, .. } = answer {
-                let _ = writeln!(stderr, "ok: {actions} action(s)");
-            } else {
-                let _ = writeln!(stderr, "ok");
+            let _ = writeln!(stdout, "{}", answer_json(&answer));
+            match answer {
+                Answer::Checkout { actions, .. } => {
+                    let _ = writeln!(stderr, "ok: {actions} action(s)");
+                }
+                Answer::Notifications(n)
+                | Answer::Bold {
+                    notifications: n, ..
+                } => {
+                    let _ = writeln!(stderr, "ok: {} notification(s)", n.len());
+                }
+                _ => {
+                    let _ = writeln!(stderr, "ok");
+                }
             }
             Ok(())
         }
@@ -196,6 +249,60 @@ pub fn run(
             let _ = writeln!(stderr, "error: {fault}");
             Err(InvokeError::Fault(fault))
         }
+    }
+}
+
+/// `"PUT customers/4242?x=1"` → a Bold call on `shop` with `body`.
+fn parse_bold_call(spec: &str, shop: String, body: &str) -> Result<BoldCall, String> {
+    let (method, target) = spec
+        .trim()
+        .split_once(char::is_whitespace)
+        .ok_or_else(|| format!("--bold {spec:?}: expected \"METHOD PATH\""))?;
+    let method = method.to_ascii_uppercase();
+    if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method.as_str()) {
+        return Err(format!(
+            "--bold: method {method:?} is not GET, POST, PUT, PATCH or DELETE"
+        ));
+    }
+    let target = target.trim().trim_start_matches('/');
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    Ok(BoldCall {
+        method,
+        shop_identifier: shop,
+        path: path.to_owned(),
+        query: query.to_owned(),
+        body: body.to_owned(),
+    })
+}
+
+/// What `invoke` prints: the answer as the caller would get it; for a
+/// connector, also the notifications that would be queued.
+fn answer_json(answer: &Answer) -> String {
+    let notes = |n: &[Notification]| -> Vec<serde_json::Value> {
+        n.iter()
+            .map(|n| {
+                serde_json::json!({
+                    "type": n.kind.as_str(),
+                    "platform_id": n.platform_id,
+                    "platform_updated_at": n.updated_at,
+                    n.kind.entity_name(): n.entity,
+                })
+            })
+            .collect()
+    };
+    match answer {
+        Answer::Notifications(n) => serde_json::json!({"notifications": notes(n)}).to_string(),
+        Answer::Bold {
+            status,
+            body,
+            notifications,
+        } => {
+            let body =
+                serde_json::from_str::<serde_json::Value>(body).unwrap_or(serde_json::Value::Null);
+            serde_json::json!({"status": status, "body": body, "notifications": notes(notifications)})
+                .to_string()
+        }
+        other => other.body().to_owned(),
     }
 }
 

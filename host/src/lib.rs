@@ -15,6 +15,7 @@
 pub mod actions;
 pub mod cli;
 pub mod config;
+pub mod connector;
 pub mod fault;
 pub mod http;
 pub mod invoke;
@@ -22,6 +23,8 @@ pub mod limits;
 pub mod manifest;
 pub mod metrics;
 pub mod native;
+pub mod outbox;
+pub mod outbox_command;
 pub mod registry;
 pub mod runtime;
 pub mod sandbox_pool;

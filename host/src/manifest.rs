@@ -37,6 +37,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
 
+use crate::connector::ConnectorSettings;
+use crate::connector::settings::{DEFAULT_CONNECTOR_TIMEOUT, RawConnector};
 use crate::limits::Limits;
 use crate::runtime::PluginSettings;
 
@@ -106,7 +108,7 @@ impl OneOrTwo {
         }
     }
 
-    fn map(&self, f: impl Fn(&str) -> String) -> Self {
+    pub(crate) fn map(&self, f: impl Fn(&str) -> String) -> Self {
         match self {
             OneOrTwo::One(name) => OneOrTwo::One(f(name)),
             OneOrTwo::Many(names) => OneOrTwo::Many(names.iter().map(|n| f(n)).collect()),
@@ -467,6 +469,7 @@ struct RawManifest {
     signature: RawSignature,
     #[serde(default)]
     config: BTreeMap<String, ConfigValue>,
+    connector: Option<RawConnector>,
 }
 
 /// A parsed manifest, paths resolved against the manifest's directory and
@@ -508,6 +511,8 @@ pub struct Manifest {
     /// Settings for the `config` import, sorted by key (`public_url`
     /// included once known).
     pub config: Vec<(String, String)>,
+    /// `[connector]`: set for platform connectors.
+    pub connector: Option<ConnectorSettings>,
 }
 
 impl Manifest {
@@ -569,6 +574,9 @@ impl Manifest {
         }
 
         let mut limits = defaults.limits.clone();
+        if raw.connector.is_some() && raw.limits.timeout_ms.is_none() {
+            limits.timeout_ms = DEFAULT_CONNECTOR_TIMEOUT.as_millis() as u64;
+        }
         raw.limits.merge(&mut limits, "limits").map_err(invalid)?;
         let mut signature = defaults.signature.clone();
         raw.signature
@@ -605,6 +613,11 @@ impl Manifest {
         };
 
         let base = path.parent().unwrap_or(Path::new("."));
+        let connector = raw
+            .connector
+            .map(|c| c.check(base))
+            .transpose()
+            .map_err(invalid)?;
         Ok(Self {
             path: path.to_owned(),
             id: raw.id,
@@ -623,6 +636,7 @@ impl Manifest {
             limits,
             signature,
             config,
+            connector,
         })
     }
 
@@ -636,54 +650,12 @@ impl Manifest {
         &self,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Vec<SecretValue>, ManifestError> {
-        let invalid = |message: String| ManifestError::Invalid {
-            path: self.path.clone(),
-            message,
-        };
-        match (&self.client_secret_env, &self.client_secret_file) {
-            (Some(names), None) => names
-                .names()
-                .into_iter()
-                .map(|name| match env(name) {
-                    None => Err(invalid(format!(
-                        "field `client_secret_env`: environment variable {name} is not set"
-                    ))),
-                    Some(value) if value.is_empty() => Err(invalid(format!(
-                        "field `client_secret_env`: environment variable {name} is empty"
-                    ))),
-                    Some(value) => Ok(SecretValue::new(value)),
-                })
-                .collect(),
-            (None, Some(files)) => files
-                .names()
-                .into_iter()
-                .map(|file| {
-                    let text = std::fs::read_to_string(file).map_err(|e| {
-                        invalid(format!(
-                            "field `client_secret_file`: cannot read {file}: {e}"
-                        ))
-                    })?;
-                    let value = text
-                        .strip_suffix("\r\n")
-                        .or_else(|| text.strip_suffix('\n'))
-                        .unwrap_or(&text);
-                    if value.is_empty() {
-                        return Err(invalid(format!(
-                            "field `client_secret_file`: {file} is empty"
-                        )));
-                    }
-                    Ok(SecretValue::new(value))
-                })
-                .collect(),
-            (None, None) => Err(invalid(
-                "no client secret: set `client_secret_env` (an environment variable) or \
-                 `client_secret_file`"
-                    .into(),
-            )),
-            (Some(_), Some(_)) => Err(invalid(
-                "fields `client_secret_env` and `client_secret_file`: set only one of them".into(),
-            )),
-        }
+        resolve_secret_source(
+            &self.path,
+            ("client_secret_env", self.client_secret_env.as_ref()),
+            ("client_secret_file", self.client_secret_file.as_ref()),
+            env,
+        )
     }
 
     /// Hands the plugin its public URL as config `public_url`:
@@ -700,7 +672,7 @@ impl Manifest {
     /// reload (e.g. no `scopes`: actions are not scope-checked).
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
-        if self.scopes.is_none() {
+        if self.scopes.is_none() && self.connector.is_none() {
             warnings.push(format!(
                 "{}: plugin `{}` sets no `scopes`: its actions are not scope-checked",
                 self.path.display(),
@@ -717,6 +689,9 @@ impl Manifest {
         if let Some(secret_files) = &self.client_secret_file {
             files.extend(secret_files.names().into_iter().map(PathBuf::from));
         }
+        if let Some(connector) = &self.connector {
+            files.extend(connector.secret_files().into_iter().map(PathBuf::from));
+        }
         files
     }
 
@@ -728,7 +703,66 @@ impl Manifest {
             config: self.config.clone(),
             scopes: self.scopes.clone(),
             extra_action_types: self.extra_action_types.clone(),
+            outbound: self.connector.as_ref().map(|c| c.outbound.clone()),
         }
+    }
+}
+
+/// Reads a secret from one of two sources: `env` = (field name, variable
+/// names) or `file` = (field name, file names), exactly one of them set.
+/// One value, or two during a rotation, in the order written. An unset or
+/// empty variable, an unreadable or empty file, or no source at all is an
+/// error naming `path`, the field and the variable or file, never the value.
+/// Files lose one trailing newline.
+pub fn resolve_secret_source(
+    path: &Path,
+    env_source: (&str, Option<&OneOrTwo>),
+    file_source: (&str, Option<&OneOrTwo>),
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<SecretValue>, ManifestError> {
+    let invalid = |message: String| ManifestError::Invalid {
+        path: path.to_owned(),
+        message,
+    };
+    let ((env_field, env_names), (file_field, file_names)) = (env_source, file_source);
+    match (env_names, file_names) {
+        (Some(names), None) => names
+            .names()
+            .into_iter()
+            .map(|name| match env(name) {
+                None => Err(invalid(format!(
+                    "field `{env_field}`: environment variable {name} is not set"
+                ))),
+                Some(value) if value.is_empty() => Err(invalid(format!(
+                    "field `{env_field}`: environment variable {name} is empty"
+                ))),
+                Some(value) => Ok(SecretValue::new(value)),
+            })
+            .collect(),
+        (None, Some(files)) => files
+            .names()
+            .into_iter()
+            .map(|file| {
+                let text = std::fs::read_to_string(file).map_err(|e| {
+                    invalid(format!("field `{file_field}`: cannot read {file}: {e}"))
+                })?;
+                let value = text
+                    .strip_suffix("\r\n")
+                    .or_else(|| text.strip_suffix('\n'))
+                    .unwrap_or(&text);
+                if value.is_empty() {
+                    return Err(invalid(format!("field `{file_field}`: {file} is empty")));
+                }
+                Ok(SecretValue::new(value))
+            })
+            .collect(),
+        (None, None) => Err(invalid(format!(
+            "no {}: set `{env_field}` (an environment variable) or `{file_field}` (a file)",
+            env_field.trim_end_matches("_env").replace('_', " ")
+        ))),
+        (Some(_), Some(_)) => Err(invalid(format!(
+            "fields `{env_field}` and `{file_field}`: set only one of them"
+        ))),
     }
 }
 

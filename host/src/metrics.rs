@@ -53,6 +53,20 @@ pub struct ReloadLabels {
     pub result: String,
 }
 
+/// Labels of a delivery attempt to Bold.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DeliveryLabels {
+    /// Plugin id.
+    pub plugin: String,
+    /// `delivered`, `retry`, `dead` or `superseded`.
+    pub outcome: String,
+}
+
+fn delay_histogram() -> Histogram {
+    // 1 ms … ~9 h
+    Histogram::new(exponential_buckets(0.001, 3.0, 16))
+}
+
 fn latency_histogram() -> Histogram {
     // 50 µs … ~1.6 s
     Histogram::new(exponential_buckets(0.000_05, 2.0, 16))
@@ -81,6 +95,10 @@ pub struct Metrics {
     pub sandboxes_in_use: Family<PluginLabels, Gauge>,
     /// Signature rejections, by plugin.
     pub signature_failures: Family<PluginLabels, Counter>,
+    /// Notification delivery attempts, by plugin and outcome.
+    pub deliveries: Family<DeliveryLabels, Counter>,
+    /// Seconds from a notification's commit to its delivery, by plugin.
+    pub delivery_delay: Family<PluginLabels, Histogram, fn() -> Histogram>,
 }
 
 impl Default for Metrics {
@@ -104,6 +122,21 @@ impl Metrics {
         let reloads = Family::<ReloadLabels, Counter>::default();
         let sandboxes_in_use = Family::<PluginLabels, Gauge>::default();
         let signature_failures = Family::<PluginLabels, Counter>::default();
+        let deliveries = Family::<DeliveryLabels, Counter>::default();
+        let delivery_delay =
+            Family::<PluginLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                delay_histogram,
+            );
+        registry.register(
+            "notification_attempts",
+            "Notification delivery attempts to Bold, by outcome",
+            deliveries.clone(),
+        );
+        registry.register(
+            "notification_delivery_delay_seconds",
+            "Time from a notification's commit to its delivery to Bold",
+            delivery_delay.clone(),
+        );
         registry.register("requests", "Requests answered", requests.clone());
         registry.register(
             "request_duration_seconds",
@@ -132,6 +165,8 @@ impl Metrics {
             reloads,
             sandboxes_in_use,
             signature_failures,
+            deliveries,
+            delivery_delay,
         }
     }
 
@@ -216,5 +251,23 @@ mod tests {
             event_label("custom_event", Some(&subscribed)),
             "custom_event"
         );
+    }
+}
+
+impl crate::outbox::DeliveryObserver for Metrics {
+    fn attempt(&self, event: &crate::outbox::AttemptEvent<'_>) {
+        self.deliveries
+            .get_or_create(&DeliveryLabels {
+                plugin: event.plugin.to_owned(),
+                outcome: event.outcome.as_str().to_owned(),
+            })
+            .inc();
+        if event.outcome == crate::outbox::AttemptKind::Delivered {
+            self.delivery_delay
+                .get_or_create(&PluginLabels {
+                    plugin: event.plugin.to_owned(),
+                })
+                .observe(event.delay.as_secs_f64());
+        }
     }
 }

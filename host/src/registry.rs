@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
+use crate::connector::ConnectorSettings;
+use crate::connector::settings::ConnectorSecrets;
 use crate::manifest::Manifest;
 use crate::native::NativeHandler;
 use crate::runtime::Plugin;
@@ -47,6 +49,17 @@ pub struct PluginEntry {
     /// The handler compiled into the host, when serving with
     /// `--native-handlers` (benchmark baseline): called instead of a sandbox.
     pub native: Option<NativeHandler>,
+    /// A connector's settings and secrets (`[connector]`).
+    pub connector: Option<ConnectorEntry>,
+}
+
+/// What the connector routes and the delivery worker need of a connector.
+#[derive(Debug, Clone)]
+pub struct ConnectorEntry {
+    /// `[connector]` of the manifest.
+    pub settings: ConnectorSettings,
+    /// Its Bold token and platform webhook verifier.
+    pub secrets: ConnectorSecrets,
 }
 
 impl PluginEntry {
@@ -60,6 +73,7 @@ impl PluginEntry {
             admission: other.admission.clone(),
             status: other.status.clone(),
             native: other.native.clone(),
+            connector: other.connector.clone(),
         }
     }
 

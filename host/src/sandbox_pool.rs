@@ -24,7 +24,8 @@ impl SandboxPool {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads.max(1))
             .thread_name("sandbox")
-            .enable_time()
+            // Timers for deadlines; I/O for connectors' outbound HTTP.
+            .enable_all()
             .build()?;
         let handle = runtime.handle().clone();
         Ok(Self {

@@ -17,7 +17,11 @@ use crate::config::{ConfiguredPlugin, HostConfig, LogFormat};
 use crate::http::{AppState, admin_app, app, public_app};
 use crate::metrics::Metrics;
 use crate::native::NativeHandler;
-use crate::registry::{MAX_QUEUE_WAIT, PluginEntry, PluginStatus, Registry};
+use crate::outbox::{
+    Credentials, DeliveryObserver, DeliverySettings, DeliveryWorker, Outbox, OutboxStore,
+    SqliteStore, Status, Timestamp,
+};
+use crate::registry::{ConnectorEntry, MAX_QUEUE_WAIT, PluginEntry, PluginStatus, Registry};
 use crate::runtime::{ArtifactCache, Runtime};
 use crate::sandbox_pool::{Admission, SandboxPool};
 use crate::signature::{Algorithm, Policy, ReplayGuard, Secret, Verifier};
@@ -101,6 +105,12 @@ fn fingerprint(plugin: &ConfiguredPlugin) -> Option<[u8; 32]> {
     for secret in &plugin.secrets {
         hasher.update(Sha256::digest(secret.expose().as_bytes()));
     }
+    if let Some(connector) = &plugin.connector_secrets {
+        hasher.update(Sha256::digest(connector.bold_token.expose().as_bytes()));
+        if let Some(webhook) = &connector.webhook {
+            hasher.update(webhook.fingerprint());
+        }
+    }
     hasher.update(format!("{:?}", plugin.manifest).as_bytes());
     Some(hasher.finalize().into())
 }
@@ -137,6 +147,15 @@ impl Loader {
             .runtime
             .load_file(&manifest.component, manifest.plugin_settings())
         {
+            Ok(loaded) if loaded.is_connector() != manifest.connector.is_some() => {
+                let reason = if loaded.is_connector() {
+                    "the component is a platform connector: its manifest needs a [connector] table"
+                } else {
+                    "the manifest has a [connector] table but the component is a checkout plugin"
+                };
+                tracing::error!(plugin = %manifest.id, reason, "plugin failed to load");
+                PluginStatus::Unavailable(reason.to_owned())
+            }
             Ok(loaded) => {
                 let info = loaded.load_info();
                 tracing::info!(
@@ -162,8 +181,14 @@ impl Loader {
         } else {
             None
         };
+        let connector = manifest
+            .connector
+            .clone()
+            .zip(plugin.connector_secrets.clone())
+            .map(|(settings, secrets)| ConnectorEntry { settings, secrets });
         PluginEntry {
             native,
+            connector,
             fingerprint: fingerprint(plugin),
             manifest,
             verifier,
@@ -426,7 +451,20 @@ async fn serve(
     }
     let pool = SandboxPool::new(config.sandbox_threads)
         .map_err(|e| ServeError::Io(format!("cannot start sandbox threads: {e}")))?;
-    let state = AppState::new(registry.clone(), pool, metrics);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (outbox, _outbox_lock) = open_outbox(&config)?;
+    let delivery = DeliverySettings {
+        observer: Some(metrics.clone() as Arc<dyn DeliveryObserver>),
+        ..DeliverySettings::new(config.bold_api.clone(), config.outbox.clone())
+    };
+    let worker = DeliveryWorker::spawn(
+        outbox.clone(),
+        Arc::new(RegistryCredentials(registry.clone())),
+        delivery,
+        stop_rx.clone(),
+    )
+    .map_err(|e| ServeError::Io(format!("cannot start the delivery worker: {e}")))?;
+    let state = AppState::new(registry.clone(), pool, metrics).with_outbox(outbox);
 
     // Reload on file change (debounced) and on SIGHUP.
     let (changed_tx, changed_rx) = mpsc::unbounded_channel();
@@ -444,7 +482,6 @@ async fn serve(
     spawn_sighup(changed_tx.clone());
     tokio::spawn(reload_loop(loader, changed_tx, changed_rx, watcher));
 
-    let (stop_tx, stop_rx) = watch::channel(false);
     let main_router = if admin.is_some() {
         public_app(state.clone())
     } else {
@@ -478,9 +515,73 @@ async fn serve(
     if let Some(task) = admin_task {
         let _ = task.await;
     }
+    // Deliveries in flight get the worker's grace period; what is left is
+    // delivered after the next start.
+    let _ = worker.await;
     served.map_err(|e| ServeError::Io(format!("server error: {e}")))?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Bold API tokens from the served connectors (current versions, so a
+/// rotated token is used from the next attempt on).
+struct RegistryCredentials(Arc<Registry>);
+
+impl Credentials for RegistryCredentials {
+    fn bold_token(&self, plugin: &str, shop: &str) -> Option<String> {
+        let entry = self.0.get(plugin)?;
+        let connector = entry.connector.as_ref()?;
+        (connector.settings.shop_identifier == shop)
+            .then(|| connector.secrets.bold_token.expose().to_owned())
+    }
+}
+
+/// Opens the notification outbox (SQLite) and starts its writer. One server
+/// per outbox: an exclusive lock on `<database>.lock` is held for the
+/// server's lifetime, so the leases a previous (crashed) process left on
+/// notifications in flight are void and released at once.
+fn open_outbox(config: &HostConfig) -> Result<(Outbox, std::fs::File), ServeError> {
+    let database = config.outbox.database_path(&config.data_dir);
+    if let Some(dir) = database.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ServeError::Io(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let lock_path = database.with_extension("lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| ServeError::Io(format!("cannot open {}: {e}", lock_path.display())))?;
+    if lock.try_lock().is_err() {
+        return Err(ServeError::Io(format!(
+            "another plugin-host serve uses the outbox {} (one server per outbox; \
+             see the README for sharing a queue across hosts)",
+            database.display()
+        )));
+    }
+    let store: Arc<dyn OutboxStore> =
+        Arc::new(SqliteStore::open(&database).map_err(|e| ServeError::Io(e.to_string()))?);
+    // Nothing else delivers from this outbox: every lease is a leftover.
+    match store.release_all_leases(Timestamp::now()) {
+        Ok(0) => {}
+        Ok(released) => tracing::info!(
+            released,
+            "outbox: notifications in flight when the last process stopped are queued again"
+        ),
+        Err(err) => return Err(ServeError::Io(err.to_string())),
+    }
+    if let Ok(counts) = store.counts() {
+        tracing::info!(
+            database = %database.display(),
+            pending = counts.get(Status::Pending),
+            dead = counts.get(Status::Dead),
+            "outbox open"
+        );
+    }
+    let outbox = Outbox::start(store, &config.outbox)
+        .map_err(|e| ServeError::Io(format!("cannot start the outbox: {e}")))?;
+    Ok((outbox, lock))
 }
 
 #[cfg(unix)]

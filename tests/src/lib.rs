@@ -17,11 +17,14 @@ pub const FIXTURES: &str = env!("PLUGIN_TESTS_FIXTURES");
 ///
 /// - [`EXAMPLE_CHECKOUT`](guests::EXAMPLE_CHECKOUT): `plugins/example-checkout`.
 /// - [`GIFT_WRAP`](guests::GIFT_WRAP): `plugins/gift-wrap`.
+/// - [`PLATFORM_SYNC`](guests::PLATFORM_SYNC): `plugins/platform-sync`, a
+///   platform connector.
 /// - [`HOSTILE`](guests::HOSTILE): `tests/guests/hostile`, which misbehaves
 ///   according to the event name (see that crate's documentation).
 pub mod guests {
     include!(concat!(env!("OUT_DIR"), "/guests.rs"));
 }
 
+pub mod mocks;
 pub mod server;
 pub mod support;

@@ -91,7 +91,20 @@ impl TestServer {
     /// `env!("CARGO_BIN_EXE_plugin-host-under-test")`) on `host_toml` with the
     /// plugins' secrets in its environment, and waits for `listening on`.
     pub fn start(bin: &str, host_toml: &Path, plugins: &[PluginSpec], extra_args: &[&str]) -> Self {
+        Self::start_with_env(bin, host_toml, plugins, extra_args, &[])
+    }
+
+    /// [`TestServer::start`] with more environment variables (e.g. a
+    /// connector's Bold token).
+    pub fn start_with_env(
+        bin: &str,
+        host_toml: &Path,
+        plugins: &[PluginSpec],
+        extra_args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Self {
         let mut command = Command::new(bin);
+        command.envs(env.iter().copied());
         command
             .arg("serve")
             .arg("--config")
@@ -174,6 +187,12 @@ impl TestServer {
         assert!(status.success(), "kill -{name} failed");
     }
 
+    /// Kills the process hard (SIGKILL): no shutdown code runs.
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Waits for the process to exit.
     pub fn wait(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + timeout;
@@ -197,6 +216,17 @@ impl Drop for TestServer {
 /// Headers that sign `body` for `POST url` the way Bold does (HMAC-SHA256
 /// over `(request-target) date digest` by default).
 pub fn sign(secret: &str, url: &str, body: &[u8], headers: &[&str]) -> Vec<(String, String)> {
+    sign_method("POST", secret, url, body, headers)
+}
+
+/// [`sign`] for any method.
+pub fn sign_method(
+    method: &str,
+    secret: &str,
+    url: &str,
+    body: &[u8],
+    headers: &[&str],
+) -> Vec<(String, String)> {
     let uri: http::Uri = url.parse().expect("a URL");
     let host = uri
         .authority()
@@ -218,7 +248,7 @@ pub fn sign(secret: &str, url: &str, body: &[u8], headers: &[&str]) -> Vec<(Stri
             .expect("signable headers");
     }
     signer.sign(
-        "POST",
+        method,
         &path,
         &host,
         "application/json",

@@ -57,6 +57,7 @@ fn router(options: Options) -> Router {
         admission: Arc::new(Admission::new(4, 8, MAX_QUEUE_WAIT)),
         status: PluginStatus::Ready(plugin),
         native: None,
+        connector: None,
         manifest,
     };
     let registry = Arc::new(Registry::new());

@@ -17,21 +17,21 @@ use crate::fault::{Fault, FaultKind};
 use crate::manifest::OnError;
 use crate::metrics::{FaultLabels, PluginLabels, RequestLabels, event_label};
 use crate::registry::PluginStatus;
-use crate::runtime::{Answer, Invocation, OwnedCall, Report};
+use crate::runtime::{Invocation, OwnedCall, Report};
 
 const EMPTY_ACTIONS: &str = r#"{"success":true,"actions":[]}"#;
 
 /// What a request ended with, for the log line and metrics.
-struct Outcome {
-    response: Response,
-    event: String,
-    outcome: &'static str,
-    fault: Option<Fault>,
-    fuel: Option<u64>,
+pub(super) struct Outcome {
+    pub(super) response: Response,
+    pub(super) event: String,
+    pub(super) outcome: &'static str,
+    pub(super) fault: Option<Fault>,
+    pub(super) fuel: Option<u64>,
 }
 
 impl Outcome {
-    fn error(err: ApiError, event: String) -> Self {
+    pub(super) fn error(err: ApiError, event: String) -> Self {
         let outcome = match err {
             ApiError::Unauthorized => "unauthorized",
             ApiError::Saturated => "overloaded",
@@ -47,12 +47,16 @@ impl Outcome {
     }
 }
 
-fn json_response(status: StatusCode, body: String) -> Response {
+pub(super) fn json_response(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// Runs `work` inside the request span, then logs and counts it.
-async fn observe(state: &AppState, plugin: &str, work: impl Future<Output = Outcome>) -> Response {
+pub(super) async fn observe(
+    state: &AppState,
+    plugin: &str,
+    work: impl Future<Output = Outcome>,
+) -> Response {
     let started = Instant::now();
     let span = tracing::info_span!(
         "request",
@@ -119,7 +123,11 @@ async fn observe(state: &AppState, plugin: &str, work: impl Future<Output = Outc
 }
 
 /// Admission, a sandbox, and the invocation.
-async fn run(state: &AppState, checked: &Checked, call: OwnedCall) -> Result<Invocation, ApiError> {
+pub(super) async fn run(
+    state: &AppState,
+    checked: &Checked,
+    call: OwnedCall,
+) -> Result<Invocation, ApiError> {
     let PluginStatus::Ready(plugin) = &checked.entry.status else {
         return Err(ApiError::Unavailable);
     };
@@ -241,7 +249,7 @@ async fn other_call(
     };
     let fuel = Some(invocation.report.fuel_used);
     match invocation.outcome {
-        Ok(answer @ (Answer::Override(_) | Answer::Webhook | Answer::Checkout { .. })) => Outcome {
+        Ok(answer) => Outcome {
             response: json_response(StatusCode::OK, answer.body().to_owned()),
             event: label,
             outcome: "ok",
@@ -287,7 +295,7 @@ pub(super) async fn webhook(
 
 /// Override kinds and topics come from the URL: keep label values short and
 /// plain.
-fn bounded_label(segment: &str) -> &str {
+pub(super) fn bounded_label(segment: &str) -> &str {
     let plain = !segment.is_empty()
         && segment.len() <= 32
         && segment

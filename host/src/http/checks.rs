@@ -61,12 +61,56 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for Incoming {
     }
 }
 
+/// How a route authenticates its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Auth {
+    /// Bold's draft-cavage HMAC signature with the plugin's client secret.
+    Cavage,
+    /// The platform's HMAC-SHA256 of the raw body (connectors only).
+    PlatformBody,
+}
+
+/// What a route requires.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Rules {
+    /// Accepted methods.
+    pub methods: &'static [Method],
+    /// How the caller is authenticated.
+    pub auth: Auth,
+    /// The body must have a string `event` field.
+    pub require_event: bool,
+    /// An empty body is accepted (and no content type is required).
+    pub allow_empty: bool,
+}
+
+/// The checkout routes: POST, cavage-signed, a JSON object.
+pub(super) const CHECKOUT: Rules = Rules {
+    methods: &[Method::POST],
+    auth: Auth::Cavage,
+    require_event: false,
+    allow_empty: false,
+};
+
 /// Runs the checks; `require_event` for the event dispatch route.
 pub(super) async fn check(
     state: &AppState,
     id: &str,
     incoming: Incoming,
     require_event: bool,
+) -> Result<Checked, ApiError> {
+    let rules = Rules {
+        require_event,
+        ..CHECKOUT
+    };
+    check_with(state, id, incoming, rules).await
+}
+
+/// Runs the checks of `rules`, in the agreed order.
+pub(super) async fn check_with(
+    state: &AppState,
+    id: &str,
+    incoming: Incoming,
+    rules: Rules,
 ) -> Result<Checked, ApiError> {
     let Incoming {
         method,
@@ -76,7 +120,7 @@ pub(super) async fn check(
     } = incoming;
     let (method, uri, headers) = (&method, &uri, &headers);
     let entry = state.registry().get(id).ok_or(ApiError::NotFound)?;
-    if method != Method::POST {
+    if !rules.methods.contains(method) {
         return Err(ApiError::MethodNotAllowed);
     }
     if !entry.is_ready() {
@@ -94,12 +138,59 @@ pub(super) async fn check(
         .await
         .map_err(|_| ApiError::PayloadTooLarge(limit))?;
 
+    match rules.auth {
+        Auth::Cavage => verify_cavage(state, &entry, id, method, uri, headers, &bytes)?,
+        Auth::PlatformBody => {
+            let verifier = entry
+                .connector
+                .as_ref()
+                .and_then(|c| c.secrets.webhook.as_ref())
+                .ok_or(ApiError::NotFound)?;
+            if let Err(err) = verifier.verify(headers, &bytes) {
+                tracing::warn!(plugin = id, reason = %err, "platform webhook signature refused");
+                state.metrics().signature_failures_inc(id);
+                return Err(ApiError::Unauthorized);
+            }
+        }
+    }
+
+    if rules.allow_empty && bytes.is_empty() {
+        return Ok(Checked {
+            entry,
+            body: String::new(),
+            event: None,
+        });
+    }
+    if !is_json_content_type(headers) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let body = String::from_utf8(Vec::from(bytes))
+        .map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
+    let event = read_event_field(&body).map_err(ApiError::BadRequest)?;
+    if rules.require_event && event.is_none() {
+        return Err(ApiError::BadRequest(
+            "the body has no string `event` field".into(),
+        ));
+    }
+    Ok(Checked { entry, body, event })
+}
+
+/// Bold's signature (and the replay guard, when on).
+fn verify_cavage(
+    state: &AppState,
+    entry: &PluginEntry,
+    id: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), ApiError> {
     let path_and_query = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
     let request = SignedRequest {
         method,
         path_and_query,
         headers,
-        body: &bytes,
+        body,
     };
     let now = state.now();
     let verified = entry
@@ -114,19 +205,7 @@ pub(super) async fn check(
         state.metrics().signature_failures_inc(id);
         return Err(ApiError::Unauthorized);
     }
-
-    if !is_json_content_type(headers) {
-        return Err(ApiError::UnsupportedMediaType);
-    }
-    let body = String::from_utf8(Vec::from(bytes))
-        .map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
-    let event = read_event_field(&body).map_err(ApiError::BadRequest)?;
-    if require_event && event.is_none() {
-        return Err(ApiError::BadRequest(
-            "the body has no string `event` field".into(),
-        ));
-    }
-    Ok(Checked { entry, body, event })
+    Ok(())
 }
 
 /// `application/json`, parameters (charset) allowed.

@@ -34,6 +34,11 @@ pub enum ApiError {
     /// Every sandbox of the plugin is busy (503 with `Retry-After`).
     #[error("the plugin is busy; retry shortly")]
     Saturated,
+    /// The notifications a connector produced could not be committed to
+    /// the outbox (503 with `Retry-After`: the caller retries, nothing was
+    /// acknowledged).
+    #[error("the notification outbox is not available; retry shortly")]
+    OutboxUnavailable,
     /// An override or webhook handler faulted (502: the host is a gateway to
     /// the plugin, and the plugin failed).
     #[error("the plugin failed ({0})")]
@@ -50,7 +55,9 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unavailable | ApiError::Saturated => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable | ApiError::Saturated | ApiError::OutboxUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::PluginFault(_) => StatusCode::BAD_GATEWAY,
         }
     }
@@ -67,6 +74,7 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Unavailable => "unavailable",
             ApiError::Saturated => "overloaded",
+            ApiError::OutboxUnavailable => "outbox_unavailable",
             ApiError::PluginFault(kind) => kind,
         }
     }
@@ -85,7 +93,7 @@ impl IntoResponse for ApiError {
         let body = json!({"success": false, "error": self.code(), "message": self.to_string()});
         let mut response = (status, axum::Json(body)).into_response();
         match self {
-            ApiError::Saturated | ApiError::Unavailable => {
+            ApiError::Saturated | ApiError::Unavailable | ApiError::OutboxUnavailable => {
                 response.headers_mut().insert(
                     header::RETRY_AFTER,
                     HeaderValue::from_static(RETRY_AFTER_SECS),

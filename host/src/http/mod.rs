@@ -4,10 +4,14 @@
 //! - `POST /plugins/{id}/overrides/{kind}`: override calls (`handle-override`);
 //!   the plugin's answer goes back as is.
 //! - `POST /plugins/{id}/webhooks/{topic}`: plugin webhooks (`handle-webhook`).
+//! - `POST /plugins/{id}/platform/{topic}` and
+//!   `/plugins/{id}/bold/{shop_identifier}/{*path}`: a platform connector's
+//!   routes (see [`connector`]).
 //! - `GET /healthz`, `GET /readyz`, `GET /metrics`.
 
 mod calls;
 mod checks;
+pub mod connector;
 mod error;
 
 use std::sync::Arc;
@@ -22,6 +26,7 @@ use serde_json::{Map, Value, json};
 pub use error::ApiError;
 
 use crate::metrics::Metrics;
+use crate::outbox::Outbox;
 use crate::registry::{PluginStatus, Registry};
 use crate::sandbox_pool::SandboxPool;
 
@@ -39,6 +44,7 @@ struct Inner {
     pool: SandboxPool,
     metrics: Arc<Metrics>,
     clock: Clock,
+    outbox: std::sync::OnceLock<Outbox>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -58,8 +64,17 @@ impl AppState {
                 pool,
                 metrics,
                 clock: Arc::new(SystemTime::now),
+                outbox: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// The same state with connector notifications committed to `outbox`
+    /// (without one, connector answers with notifications get 503).
+    pub fn with_outbox(self, outbox: Outbox) -> Self {
+        // Set once, before the state is served; a second call changes nothing.
+        let _ = self.inner.outbox.set(outbox);
+        self
     }
 
     /// The same state with another clock (for signature tests).
@@ -75,6 +90,7 @@ impl AppState {
                 pool,
                 metrics,
                 clock,
+                outbox: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -87,6 +103,11 @@ impl AppState {
     /// The metrics.
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// The notification outbox, if this server has one.
+    pub fn outbox(&self) -> Option<&Outbox> {
+        self.inner.outbox.get()
     }
 
     pub(crate) fn pool(&self) -> &SandboxPool {
@@ -114,6 +135,14 @@ pub fn public_app(state: AppState) -> Router {
         .route("/plugins/{id}/events", any(calls::event))
         .route("/plugins/{id}/overrides/{kind}", any(calls::override_call))
         .route("/plugins/{id}/webhooks/{topic}", any(calls::webhook))
+        .route(
+            "/plugins/{id}/platform/{topic}",
+            any(connector::platform_event),
+        )
+        .route(
+            "/plugins/{id}/bold/{shop}/{*path}",
+            any(connector::bold_request),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(|| async { ApiError::NotFound })

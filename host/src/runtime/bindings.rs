@@ -1,4 +1,6 @@
-//! Host-side bindings of the `checkout-plugin` world, generated from `wit/`.
+//! Host-side bindings of the two worlds, generated from `wit/`. The
+//! connector world reuses the checkout world's `types`, `log` and `config`,
+//! so one implementation of each import serves both.
 #![allow(missing_docs)]
 
 wasmtime::component::bindgen!({
@@ -6,3 +8,18 @@ wasmtime::component::bindgen!({
     world: "checkout-plugin",
     exports: { default: async },
 });
+
+/// The `platform-connector` world.
+pub mod connector {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "platform-connector",
+        exports: { default: async },
+        imports: { "checkout:plugin/outbound-http.send": async },
+        with: {
+            "checkout:plugin/types": super::checkout::plugin::types,
+            "checkout:plugin/log": super::checkout::plugin::log,
+            "checkout:plugin/config": super::checkout::plugin::config,
+        },
+    });
+}

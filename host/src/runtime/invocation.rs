@@ -6,10 +6,13 @@ use std::time::{Duration, Instant};
 use wasmtime::{Engine, Store, Trap};
 
 use super::LoadInfo;
+use super::bindings::connector::PlatformConnectorPre;
+use super::bindings::connector::checkout::plugin::connector_types as cwit;
 use super::bindings::{CheckoutPluginPre, Event, HandlerError};
 use super::log_capture::{InvocationLog, LogSink};
-use super::sandbox::{PluginConfig, Sandbox};
+use super::sandbox::{Outbound, PluginConfig, Sandbox};
 use crate::actions::{self, ActionPolicy};
+use crate::connector::notification::{self, Notification};
 use crate::fault::{Fault, FaultKind};
 use crate::limits::Limits;
 
@@ -37,6 +40,30 @@ pub enum Call<'a> {
         /// The raw JSON body.
         body: &'a str,
     },
+    /// A platform webhook for a connector (`handle-platform-event`).
+    PlatformEvent {
+        /// The topic (last path segment).
+        topic: &'a str,
+        /// The verified raw body.
+        body: &'a str,
+    },
+    /// A call from Bold on a connector (`handle-bold-request`).
+    BoldRequest(&'a BoldCall),
+}
+
+/// A call Bold made on a connector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoldCall {
+    /// The HTTP method, upper case.
+    pub method: String,
+    /// The shop from the URL.
+    pub shop_identifier: String,
+    /// The path below the shop, no leading `/`.
+    pub path: String,
+    /// The query string without `?`.
+    pub query: String,
+    /// The verified body.
+    pub body: String,
 }
 
 /// A [`Call`] that owns its strings, to move into another task.
@@ -63,6 +90,15 @@ pub enum OwnedCall {
         /// The raw JSON body.
         body: String,
     },
+    /// See [`Call::PlatformEvent`].
+    PlatformEvent {
+        /// The topic.
+        topic: String,
+        /// The verified raw body.
+        body: String,
+    },
+    /// See [`Call::BoldRequest`].
+    BoldRequest(BoldCall),
 }
 
 impl OwnedCall {
@@ -72,6 +108,8 @@ impl OwnedCall {
             OwnedCall::Event { name, body } => Call::Event { name, body },
             OwnedCall::Override { kind, body } => Call::Override { kind, body },
             OwnedCall::Webhook { topic, body } => Call::Webhook { topic, body },
+            OwnedCall::PlatformEvent { topic, body } => Call::PlatformEvent { topic, body },
+            OwnedCall::BoldRequest(call) => Call::BoldRequest(call),
         }
     }
 }
@@ -79,15 +117,17 @@ impl OwnedCall {
 impl Call<'_> {
     fn body_len(&self) -> usize {
         match self {
-            Call::Event { body, .. } | Call::Override { body, .. } | Call::Webhook { body, .. } => {
-                body.len()
-            }
+            Call::Event { body, .. }
+            | Call::Override { body, .. }
+            | Call::Webhook { body, .. }
+            | Call::PlatformEvent { body, .. } => body.len(),
+            Call::BoldRequest(call) => call.body.len() + call.path.len() + call.query.len(),
         }
     }
 }
 
 /// A successful answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
     /// Bold's response to an event: `{"success": true, "actions": [...]}`.
     Checkout {
@@ -100,15 +140,44 @@ pub enum Answer {
     Override(String),
     /// The webhook was handled.
     Webhook,
+    /// A connector mapped a platform webhook to these notifications.
+    Notifications(Vec<Notification>),
+    /// A connector answered Bold.
+    Bold {
+        /// The HTTP status for Bold.
+        status: u16,
+        /// The JSON body (may be empty).
+        body: String,
+        /// Side-effect notifications to queue before answering.
+        notifications: Vec<Notification>,
+    },
 }
 
 impl Answer {
-    /// The answer's JSON text (`{"success":true}` for a webhook).
+    /// The answer's JSON text (`{"success":true}` for a webhook or a
+    /// platform event).
     pub fn body(&self) -> &str {
         match self {
-            Answer::Checkout { body, .. } | Answer::Override(body) => body,
-            Answer::Webhook => r#"{"success":true}"#,
+            Answer::Checkout { body, .. } | Answer::Override(body) | Answer::Bold { body, .. } => {
+                body
+            }
+            Answer::Webhook | Answer::Notifications(_) => r#"{"success":true}"#,
         }
+    }
+
+    /// Bytes of output it stands for (notifications included).
+    fn output_len(&self) -> u64 {
+        let notes = match self {
+            Answer::Notifications(n)
+            | Answer::Bold {
+                notifications: n, ..
+            } => n
+                .iter()
+                .map(|n| n.entity.len() as u64 + n.platform_id.len() as u64)
+                .sum(),
+            _ => 0,
+        };
+        self.body().len() as u64 + notes
     }
 }
 
@@ -164,10 +233,19 @@ pub struct Invocation {
     pub report: Report,
 }
 
+/// The world a plugin's component satisfies, pre-linked.
+pub(super) enum WorldPre {
+    /// `checkout-plugin`.
+    Checkout(CheckoutPluginPre<Sandbox>),
+    /// `platform-connector`.
+    Connector(PlatformConnectorPre<Sandbox>),
+}
+
 pub(super) struct PluginInner {
     pub(super) id: String,
     pub(super) engine: Engine,
-    pub(super) pre: CheckoutPluginPre<Sandbox>,
+    pub(super) world: WorldPre,
+    pub(super) outbound: Option<Outbound>,
     pub(super) limits: Limits,
     pub(super) config: PluginConfig,
     pub(super) policy: ActionPolicy,
@@ -179,6 +257,8 @@ enum Raw {
     Event(Result<Vec<super::bindings::Action>, HandlerError>),
     Override(Result<String, HandlerError>),
     Webhook(Result<(), HandlerError>),
+    PlatformEvent(Result<Vec<cwit::Notification>, HandlerError>),
+    Bold(Result<cwit::BoldResponse, HandlerError>),
 }
 
 /// Longest handler error text passed on (guests control it).
@@ -189,7 +269,12 @@ impl PluginInner {
         let limits = &self.limits;
         let fuel_limit = limits.fuel_for(call.body_len());
         let log = LogSink::new(usize::try_from(limits.log_bytes).unwrap_or(usize::MAX));
-        let sandbox = Sandbox::new(log.clone(), self.config.clone(), limits.memory_bytes);
+        let sandbox = Sandbox::new(
+            log.clone(),
+            self.config.clone(),
+            limits.memory_bytes,
+            self.outbound.clone(),
+        );
         let mut store = Store::new(&self.engine, sandbox);
         store.limiter(|s| &mut s.memory);
         // Fuel is enabled on the engine, so this cannot fail.
@@ -213,9 +298,10 @@ impl PluginInner {
                 format!("deadline of {} ms passed", limits.timeout_ms),
             )),
             Ok(Err(err)) => Err(classify(&err, memory_denied, limits)),
-            Ok(Ok(raw)) => self.validate(raw),
+            Ok(Ok(Err(fault))) => Err(fault),
+            Ok(Ok(Ok(raw))) => self.validate(raw),
         };
-        let output_bytes = outcome.as_ref().map_or(0, |a| a.body().len() as u64);
+        let output_bytes = outcome.as_ref().map_or(0, Answer::output_len);
         drop(store);
         Invocation {
             outcome,
@@ -234,23 +320,75 @@ impl PluginInner {
         }
     }
 
-    async fn call(&self, store: &mut Store<Sandbox>, call: Call<'_>) -> wasmtime::Result<Raw> {
-        let plugin = self.pre.instantiate_async(&mut *store).await?;
-        Ok(match call {
-            Call::Event { name, body } => {
-                let event = Event {
-                    name: name.to_owned(),
-                    body: body.to_owned(),
+    async fn call(
+        &self,
+        store: &mut Store<Sandbox>,
+        call: Call<'_>,
+    ) -> wasmtime::Result<Result<Raw, Fault>> {
+        match &self.world {
+            WorldPre::Checkout(pre) => {
+                let plugin = match call {
+                    Call::PlatformEvent { .. } | Call::BoldRequest(_) => {
+                        return Ok(Err(wrong_world("a checkout plugin, not a connector")));
+                    }
+                    _ => pre.instantiate_async(&mut *store).await?,
                 };
-                Raw::Event(plugin.call_handle_event(&mut *store, &event).await?)
+                Ok(Ok(match call {
+                    Call::Event { name, body } => {
+                        let event = Event {
+                            name: name.to_owned(),
+                            body: body.to_owned(),
+                        };
+                        Raw::Event(plugin.call_handle_event(&mut *store, &event).await?)
+                    }
+                    Call::Override { kind, body } => {
+                        Raw::Override(plugin.call_handle_override(&mut *store, kind, body).await?)
+                    }
+                    Call::Webhook { topic, body } => {
+                        Raw::Webhook(plugin.call_handle_webhook(&mut *store, topic, body).await?)
+                    }
+                    Call::PlatformEvent { .. } | Call::BoldRequest(_) => {
+                        return Ok(Err(wrong_world("a checkout plugin, not a connector")));
+                    }
+                }))
             }
-            Call::Override { kind, body } => {
-                Raw::Override(plugin.call_handle_override(&mut *store, kind, body).await?)
+            WorldPre::Connector(pre) => {
+                let plugin = match call {
+                    Call::PlatformEvent { .. } | Call::BoldRequest(_) => {
+                        pre.instantiate_async(&mut *store).await?
+                    }
+                    _ => return Ok(Err(wrong_world("a platform connector"))),
+                };
+                Ok(Ok(match call {
+                    Call::PlatformEvent { topic, body } => {
+                        let event = cwit::PlatformEvent {
+                            topic: topic.to_owned(),
+                            body: body.to_owned(),
+                        };
+                        Raw::PlatformEvent(
+                            plugin
+                                .call_handle_platform_event(&mut *store, &event)
+                                .await?,
+                        )
+                    }
+                    Call::BoldRequest(call) => {
+                        let request = cwit::BoldRequest {
+                            method: call.method.clone(),
+                            shop_identifier: call.shop_identifier.clone(),
+                            path: call.path.clone(),
+                            query: call.query.clone(),
+                            body: call.body.clone(),
+                        };
+                        Raw::Bold(
+                            plugin
+                                .call_handle_bold_request(&mut *store, &request)
+                                .await?,
+                        )
+                    }
+                    _ => return Ok(Err(wrong_world("a platform connector"))),
+                }))
             }
-            Call::Webhook { topic, body } => {
-                Raw::Webhook(plugin.call_handle_webhook(&mut *store, topic, body).await?)
-            }
-        })
+        }
     }
 
     fn validate(&self, raw: Raw) -> Result<Answer, Fault> {
@@ -284,8 +422,69 @@ impl PluginInner {
                 result.map_err(handler_fault)?;
                 Ok(Answer::Webhook)
             }
+            Raw::PlatformEvent(result) => {
+                let raw = result.map_err(handler_fault)?;
+                check_notifications_size(&raw, 0, self.policy.output_limit)?;
+                Ok(Answer::Notifications(notification::check_all(raw)?))
+            }
+            Raw::Bold(result) => {
+                let response = result.map_err(handler_fault)?;
+                check_notifications_size(
+                    &response.notifications,
+                    response.body.len(),
+                    self.policy.output_limit,
+                )?;
+                if !(200..=599).contains(&response.status) {
+                    return Err(Fault::new(
+                        FaultKind::InvalidOutput,
+                        format!("status {} is not 200..=599", response.status),
+                    ));
+                }
+                if !response.body.is_empty() {
+                    serde_json::from_str::<serde::de::IgnoredAny>(&response.body).map_err(|e| {
+                        Fault::new(
+                            FaultKind::InvalidOutput,
+                            format!("the answer to Bold is not JSON ({e})"),
+                        )
+                    })?;
+                }
+                Ok(Answer::Bold {
+                    status: response.status,
+                    body: response.body,
+                    notifications: notification::check_all(response.notifications)?,
+                })
+            }
         }
     }
+}
+
+fn wrong_world(what: &str) -> Fault {
+    Fault::new(
+        FaultKind::Unsupported,
+        format!("the plugin is {what}: it does not handle this call"),
+    )
+}
+
+/// Refuses outputs over the limit before any JSON is parsed.
+fn check_notifications_size(
+    notifications: &[cwit::Notification],
+    body_len: usize,
+    limit: u64,
+) -> Result<(), Fault> {
+    let len = notifications
+        .iter()
+        .map(|n| match n {
+            cwit::Notification::CustomerSaved(e)
+            | cwit::Notification::CustomerDeleted(e)
+            | cwit::Notification::ProductSaved(e)
+            | cwit::Notification::ProductDeleted(e)
+            | cwit::Notification::OrderSaved(e) => {
+                e.json.len() + e.platform_id.len() + e.platform_updated_at.len()
+            }
+        })
+        .sum::<usize>()
+        + body_len;
+    actions::check_output_size(len, limit)
 }
 
 fn shorten(mut text: String) -> String {

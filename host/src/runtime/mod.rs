@@ -18,13 +18,16 @@ use wasmtime::component::{Component, HasSelf, Linker};
 
 pub use cache::{ArtifactCache, CacheError, CacheOutcome};
 pub use engine::{EPOCH_TICK, EngineSettings};
-pub use invocation::{Answer, Call, Invocation, OwnedCall, Report};
+pub use invocation::{Answer, BoldCall, Call, Invocation, OwnedCall, Report};
 pub use log_capture::{InvocationLog, LogLevel};
 
 use crate::actions::ActionPolicy;
+use crate::connector::{OutboundClient, OutboundGrant};
 use crate::limits::Limits;
+use bindings::connector::PlatformConnectorPre;
 use bindings::{CheckoutPlugin, CheckoutPluginPre};
-use sandbox::Sandbox;
+use invocation::WorldPre;
+use sandbox::{Outbound, Sandbox};
 
 /// The WIT package version this host implements; components built against
 /// any `checkout:plugin@0.1.x` load.
@@ -39,6 +42,9 @@ pub enum RuntimeError {
     /// The epoch thread could not be started.
     #[error("cannot start the epoch thread: {0}")]
     Thread(#[from] std::io::Error),
+    /// The outbound HTTP client could not be built.
+    #[error("cannot build the outbound HTTP client: {0}")]
+    Http(String),
 }
 
 /// Why a plugin could not be loaded.
@@ -59,9 +65,13 @@ pub enum LoadError {
     /// The component does not compile.
     #[error("the component does not compile: {0}")]
     Compile(String),
-    /// The component does not satisfy the `checkout-plugin` world (missing
-    /// exports, imports the host does not provide, wrong types).
-    #[error("the component does not satisfy the {CONTRACT_VERSION} `checkout-plugin` world: {0}")]
+    /// The component satisfies neither the `checkout-plugin` nor the
+    /// `platform-connector` world (missing exports, imports the host does
+    /// not provide, wrong types).
+    #[error(
+        "the component satisfies neither the {CONTRACT_VERSION} `checkout-plugin` nor the \
+         `platform-connector` world: {0}"
+    )]
     World(String),
 }
 
@@ -78,6 +88,8 @@ pub struct PluginSettings {
     pub scopes: Option<BTreeSet<String>>,
     /// Action types outside Bold's list the plugin may send.
     pub extra_action_types: BTreeSet<String>,
+    /// Outbound HTTP granted to a connector; `None` = every request refused.
+    pub outbound: Option<OutboundGrant>,
 }
 
 /// How a plugin was loaded.
@@ -94,6 +106,7 @@ pub struct Runtime {
     engine: Engine,
     linker: Linker<Sandbox>,
     cache: Option<ArtifactCache>,
+    outbound: OutboundClient,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -119,11 +132,24 @@ impl Runtime {
             .map_err(|e| RuntimeError::Engine(e.to_string()))?;
         CheckoutPlugin::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
             .map_err(|e| RuntimeError::Engine(e.to_string()))?;
+        // The connector world's own imports (its shared ones are above).
+        bindings::connector::checkout::plugin::connector_types::add_to_linker::<_, HasSelf<_>>(
+            &mut linker,
+            |s| s,
+        )
+        .map_err(|e| RuntimeError::Engine(e.to_string()))?;
+        bindings::connector::checkout::plugin::outbound_http::add_to_linker::<_, HasSelf<_>>(
+            &mut linker,
+            |s| s,
+        )
+        .map_err(|e| RuntimeError::Engine(e.to_string()))?;
+        let outbound = OutboundClient::new().map_err(|e| RuntimeError::Http(e.to_string()))?;
         engine::spawn_epoch_ticker(&engine)?;
         Ok(Self {
             engine,
             linker,
             cache,
+            outbound,
         })
     }
 
@@ -152,15 +178,28 @@ impl Runtime {
             .linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::World(format!("{e:#}")))?;
-        let pre =
-            CheckoutPluginPre::new(instance_pre).map_err(|e| LoadError::World(format!("{e:#}")))?;
+        let world = match CheckoutPluginPre::new(instance_pre.clone()) {
+            Ok(pre) => WorldPre::Checkout(pre),
+            Err(checkout_err) => match PlatformConnectorPre::new(instance_pre) {
+                Ok(pre) => WorldPre::Connector(pre),
+                Err(connector_err) => {
+                    return Err(LoadError::World(format!(
+                        "as a checkout plugin: {checkout_err:#}; as a connector: {connector_err:#}"
+                    )));
+                }
+            },
+        };
         let policy = ActionPolicy::for_settings(&settings);
+        let outbound = settings
+            .outbound
+            .map(|grant| Outbound::new(self.outbound.clone(), Arc::new(grant)));
         Ok(Plugin {
             inner: Arc::new(invocation::PluginInner {
                 id: settings.id,
                 engine: self.engine.clone(),
-                pre,
+                world,
                 limits: settings.limits,
+                outbound,
                 config: settings.config.into(),
                 policy,
                 load: LoadInfo {
@@ -236,6 +275,11 @@ impl Plugin {
     /// The plugin's id.
     pub fn id(&self) -> &str {
         &self.inner.id
+    }
+
+    /// Whether it is a platform connector (else a checkout plugin).
+    pub fn is_connector(&self) -> bool {
+        matches!(self.inner.world, WorldPre::Connector(_))
     }
 
     /// Its limits.

@@ -8,7 +8,9 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::checkout::plugin::{config, log, types};
+use super::bindings::connector::checkout::plugin::{connector_types, outbound_http};
 use super::log_capture::{LogLevel, LogSink, Stream};
+use crate::connector::{OutboundClient, OutboundGrant};
 
 /// The plugin's settings as the `config` import serves them.
 pub type PluginConfig = Arc<[(String, String)]>;
@@ -70,6 +72,26 @@ pub(crate) struct Sandbox {
     pub(crate) memory: MemoryGuard,
     log: LogSink,
     config: PluginConfig,
+    outbound: Option<Outbound>,
+}
+
+/// A connector's outbound HTTP: the shared client, its grant, and how many
+/// requests this invocation made.
+#[derive(Debug, Clone)]
+pub(crate) struct Outbound {
+    pub(crate) client: OutboundClient,
+    pub(crate) grant: Arc<OutboundGrant>,
+    made: u32,
+}
+
+impl Outbound {
+    pub(crate) fn new(client: OutboundClient, grant: Arc<OutboundGrant>) -> Self {
+        Self {
+            client,
+            grant,
+            made: 0,
+        }
+    }
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -82,7 +104,12 @@ impl std::fmt::Debug for Sandbox {
 }
 
 impl Sandbox {
-    pub(crate) fn new(log: LogSink, config: PluginConfig, memory_limit: u64) -> Self {
+    pub(crate) fn new(
+        log: LogSink,
+        config: PluginConfig,
+        memory_limit: u64,
+        outbound: Option<Outbound>,
+    ) -> Self {
         // Nothing granted: no preopened directories, no environment, no
         // arguments, no network; stdin is empty; stdout and stderr go to the
         // invocation's capped log.
@@ -99,6 +126,7 @@ impl Sandbox {
             memory: MemoryGuard::new(memory_limit),
             log,
             config,
+            outbound,
         }
     }
 }
@@ -137,6 +165,45 @@ impl config::Host for Sandbox {
 
     fn all(&mut self) -> Vec<(String, String)> {
         self.config.to_vec()
+    }
+}
+
+impl connector_types::Host for Sandbox {}
+
+impl outbound_http::Host for Sandbox {
+    async fn send(
+        &mut self,
+        request: outbound_http::Request,
+    ) -> Result<outbound_http::Response, outbound_http::Error> {
+        let Some(outbound) = &mut self.outbound else {
+            return Err(outbound_http::Error::NotAllowed(
+                "this plugin is granted no outbound HTTP".into(),
+            ));
+        };
+        if outbound.made >= outbound.grant.max_requests {
+            return Err(outbound_http::Error::TooManyRequests);
+        }
+        outbound.made += 1;
+        let (client, grant) = (outbound.client.clone(), outbound.grant.clone());
+        let method = request.method.clone();
+        let started = std::time::Instant::now();
+        let result = client.send(&grant, request).await;
+        let outcome = match &result {
+            Ok(response) => response.status.to_string(),
+            Err(err) => format!("{err:?}")
+                .split('(')
+                .next()
+                .unwrap_or("error")
+                .to_owned(),
+        };
+        // The URL may carry personal data or tokens: log method and outcome.
+        tracing::debug!(
+            %method,
+            %outcome,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "outbound request"
+        );
+        result
     }
 }
 

@@ -1,0 +1,117 @@
+//! The outbox: Platform Event Notifications (`bold/PROTOCOL.md` §4) are
+//! committed durably before the request that produced them is answered,
+//! then delivered to Bold's API at least once, with retries, in order per
+//! entity.
+//!
+//! The pieces, one job each:
+//! - [`model`]: what is queued ([`NewNotification`]), its [`Status`], what
+//!   the store answers ([`EnqueueOutcome`], [`Claimed`], [`Record`], …) and
+//!   the idempotency key.
+//! - [`store`]: the [`OutboxStore`] trait (blocking, one transaction per
+//!   call) and the coalescing rules every backend keeps.
+//! - [`sqlite`]: [`SqliteStore`], the embedded backend (WAL, `synchronous =
+//!   FULL`, safe to open from a second process such as the CLI).
+//! - [`writer`]: [`Outbox`], the group-commit handle: one writer thread turns
+//!   every enqueue waiting at that moment into one transaction (one fsync),
+//!   and answers each caller after the commit.
+//! - [`delivery`]: [`DeliveryWorker`], which claims due notifications, POSTs
+//!   them to Bold ([`client`]), and records the result with backoff
+//!   ([`backoff`]).
+//! - [`settings`]: the `[bold_api]` and `[outbox]` tables of `host.toml`.
+//! - [`cli`]: `plugin-host outbox list|retry|purge`, as functions that take a
+//!   store and return printable results.
+//!
+//! # Ordering and coalescing
+//!
+//! An entity is `(plugin, shop, kind, platform_id)`. Bold discards updates
+//! older than what it has (`platform_updated_at`), and every notification
+//! carries the entity's complete state, so only the newest state matters:
+//! - a notification older than the newest one the outbox has accepted for
+//!   its entity is stored as `superseded` and never sent (stale);
+//! - a newer (or equally new) one becomes `pending` and supersedes the
+//!   entity's `pending` one (an `in_flight` one finishes first);
+//! - at most one notification per entity is `in_flight`, and a retry or a
+//!   released lease whose entity has a newer state becomes `superseded`.
+//!
+//! The newest accepted state per entity is remembered in a table of its own,
+//! so purging delivered rows never lets an older state through later.
+//!
+//! # Logs
+//!
+//! Logs carry ids, plugin, shop, kind, operation, attempt and HTTP status;
+//! never a payload or a token. `Debug` of the types that hold a payload
+//! prints its length only.
+
+pub mod backoff;
+pub mod cli;
+pub mod client;
+pub mod delivery;
+pub mod model;
+pub mod settings;
+pub mod sqlite;
+pub mod store;
+pub mod timestamp;
+pub mod writer;
+
+#[cfg(test)]
+mod tests;
+
+pub use delivery::{
+    AttemptEvent, AttemptKind, Credentials, DeliveryObserver, DeliverySettings, DeliveryStats,
+    DeliveryStatsSnapshot, DeliveryWorker,
+};
+pub use model::{
+    Claimed, Counts, EnqueueOutcome, EnqueueReport, EntityKind, Filter, Finish, Marked,
+    NewNotification, Operation, Record, RetryReport, Selector, Status,
+};
+pub use settings::{BoldApiPaths, BoldApiSettings, OutboxSettings, SettingsError};
+pub use sqlite::SqliteStore;
+pub use store::OutboxStore;
+pub use timestamp::Timestamp;
+pub use writer::{GroupCommitStats, Outbox};
+
+/// What can go wrong in the outbox. Messages never contain a payload or a
+/// token.
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    /// The database could not be opened or prepared.
+    #[error("cannot open the outbox database {path}: {source}")]
+    Open {
+        /// The database file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: Box<OutboxError>,
+    },
+    /// A filesystem operation failed (creating the database's directory).
+    #[error("outbox I/O: {0}")]
+    Io(#[from] std::io::Error),
+    /// SQLite reported an error.
+    #[error("outbox database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The database was written by a newer version of the host.
+    #[error(
+        "outbox database schema version {found} is newer than this host supports ({supported})"
+    )]
+    SchemaTooNew {
+        /// Version found in the database.
+        found: i64,
+        /// Latest version this host knows.
+        supported: i64,
+    },
+    /// The database holds a value this host does not understand.
+    #[error("outbox database holds an unexpected value: {0}")]
+    Corrupt(String),
+    /// The writer thread is gone (the outbox was shut down or it panicked).
+    #[error("the outbox writer has stopped")]
+    Closed,
+    /// A blocking store call panicked or was cancelled.
+    #[error("an outbox store call failed to complete: {0}")]
+    Join(String),
+    /// The settings are invalid.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// The HTTP client could not be built.
+    #[error("cannot build the Bold API client: {0}")]
+    Client(String),
+}

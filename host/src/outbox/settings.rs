@@ -1,0 +1,471 @@
+//! The `[bold_api]` and `[outbox]` tables of `host.toml`: strict serde with
+//! defaults, and [`validate`](BoldApiSettings::validate) with typed errors.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::{EntityKind, Operation};
+
+/// The placeholder every path template must contain.
+pub const SHOP_PLACEHOLDER: &str = "{shop_identifier}";
+
+/// Where and how notifications are sent (`[bold_api]`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BoldApiSettings {
+    /// Bold's API origin, without a trailing path (default
+    /// `https://api.boldcommerce.com`).
+    pub base_url: String,
+    /// The `Bold-API-Version-Date` header (default `2022-05-01`).
+    pub api_version_date: String,
+    /// One path template per operation.
+    pub paths: BoldApiPaths,
+    /// Whole-request timeout, connect to last body byte (default 10,000 ms).
+    pub request_timeout_ms: u64,
+    /// Connect timeout (default 5,000 ms).
+    pub connect_timeout_ms: u64,
+}
+
+impl Default for BoldApiSettings {
+    fn default() -> Self {
+        Self {
+            base_url: "https://api.boldcommerce.com".into(),
+            api_version_date: "2022-05-01".into(),
+            paths: BoldApiPaths::default(),
+            request_timeout_ms: 10_000,
+            connect_timeout_ms: 5_000,
+        }
+    }
+}
+
+/// Path templates (`[bold_api.paths]`), appended to `base_url`; each must
+/// contain `{shop_identifier}`, replaced by the shop's identifier
+/// percent-encoded as a path segment.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BoldApiPaths {
+    /// Customer Saved (default `/platform_connector/{shop_identifier}/customers/saved`).
+    pub customer_saved: String,
+    /// Customer Deleted (default `…/customers/deleted`).
+    pub customer_deleted: String,
+    /// Product Saved (default `…/products/saved`).
+    pub product_saved: String,
+    /// Product Deleted (default `…/products/deleted`).
+    pub product_deleted: String,
+    /// Order Saved (default `…/orders/saved`).
+    pub order_saved: String,
+}
+
+impl Default for BoldApiPaths {
+    fn default() -> Self {
+        let path = |rest: &str| format!("/platform_connector/{SHOP_PLACEHOLDER}/{rest}");
+        Self {
+            customer_saved: path("customers/saved"),
+            customer_deleted: path("customers/deleted"),
+            product_saved: path("products/saved"),
+            product_deleted: path("products/deleted"),
+            order_saved: path("orders/saved"),
+        }
+    }
+}
+
+impl BoldApiPaths {
+    /// The template for `(kind, op)`; `None` for Order Deleted, which Bold
+    /// does not have.
+    pub fn template(&self, kind: EntityKind, op: Operation) -> Option<&str> {
+        match (kind, op) {
+            (EntityKind::Customer, Operation::Saved) => Some(&self.customer_saved),
+            (EntityKind::Customer, Operation::Deleted) => Some(&self.customer_deleted),
+            (EntityKind::Product, Operation::Saved) => Some(&self.product_saved),
+            (EntityKind::Product, Operation::Deleted) => Some(&self.product_deleted),
+            (EntityKind::Order, Operation::Saved) => Some(&self.order_saved),
+            (EntityKind::Order, Operation::Deleted) => None,
+        }
+    }
+
+    fn fields(&self) -> [(&'static str, &str); 5] {
+        [
+            ("customer_saved", &self.customer_saved),
+            ("customer_deleted", &self.customer_deleted),
+            ("product_saved", &self.product_saved),
+            ("product_deleted", &self.product_deleted),
+            ("order_saved", &self.order_saved),
+        ]
+    }
+}
+
+impl BoldApiSettings {
+    /// Checks the settings: `base_url` an http(s) URL with a host and no
+    /// credentials, query or fragment; `api_version_date` `YYYY-MM-DD`; every
+    /// path template starting with `/` and containing `{shop_identifier}` and
+    /// no other `{…}`; timeouts non-zero.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        let url = url::Url::parse(&self.base_url).map_err(|e| SettingsError::BaseUrl {
+            reason: e.to_string(),
+        })?;
+        let bad = |reason: &str| SettingsError::BaseUrl {
+            reason: reason.into(),
+        };
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(bad("the scheme must be http or https"));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(bad("it has no host"));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(bad("it must not contain credentials"));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(bad("it must not have a query or a fragment"));
+        }
+        if !is_date(&self.api_version_date) {
+            return Err(SettingsError::ApiVersionDate);
+        }
+        for (field, template) in self.paths.fields() {
+            check_template(template)
+                .map_err(|reason| SettingsError::PathTemplate { field, reason })?;
+        }
+        nonzero("bold_api.request_timeout_ms", self.request_timeout_ms)?;
+        nonzero("bold_api.connect_timeout_ms", self.connect_timeout_ms)?;
+        Ok(())
+    }
+
+    /// `base_url` without its trailing slashes.
+    pub fn base(&self) -> &str {
+        self.base_url.trim_end_matches('/')
+    }
+
+    /// The request timeout.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+
+    /// The connect timeout.
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_millis(self.connect_timeout_ms)
+    }
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && matches!(s[5..7].parse::<u8>(), Ok(1..=12))
+        && matches!(s[8..10].parse::<u8>(), Ok(1..=31))
+}
+
+fn check_template(template: &str) -> Result<(), String> {
+    if !template.starts_with('/') {
+        return Err("it must start with '/'".into());
+    }
+    if !template.contains(SHOP_PLACEHOLDER) {
+        return Err(format!("it must contain {SHOP_PLACEHOLDER}"));
+    }
+    let rest = template.replace(SHOP_PLACEHOLDER, "");
+    if rest.contains(['{', '}']) {
+        return Err(format!("the only placeholder is {SHOP_PLACEHOLDER}"));
+    }
+    if rest.contains(['?', '#']) || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("it must be a plain path (no query, fragment or spaces)".into());
+    }
+    Ok(())
+}
+
+fn nonzero(field: &'static str, value: u64) -> Result<(), SettingsError> {
+    if value == 0 {
+        Err(SettingsError::Zero { field })
+    } else {
+        Ok(())
+    }
+}
+
+/// The queue and its delivery (`[outbox]`).
+///
+/// With the defaults, a notification that keeps failing is retried for
+/// about a day: waits of 1 s, 2 s, 4 s, … doubling up to 1 h (equal jitter:
+/// each wait is half its nominal value plus a random half), 43 waits between
+/// 44 attempts. The waits add up to at least 16 h 4 min, 24 h 6 min on
+/// average, and at most 32 h 8 min; then it is a dead letter.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboxSettings {
+    /// The SQLite file (default `<data_dir>/outbox/outbox.sqlite3`, see
+    /// [`database_path`](Self::database_path)).
+    pub database: Option<PathBuf>,
+    /// First retry's nominal wait (default 1,000 ms); it doubles per
+    /// attempt.
+    pub initial_backoff_ms: u64,
+    /// Longest nominal wait (default 3,600,000 ms = 1 h). A `Retry-After`
+    /// longer than this is capped to it.
+    pub max_backoff_ms: u64,
+    /// Attempts before a notification becomes a dead letter (default 44:
+    /// about a day of retries).
+    pub max_attempts: u32,
+    /// Requests to Bold in flight at once (default 16).
+    pub concurrency: usize,
+    /// Most notifications claimed per store call (default 64; the worker
+    /// never claims more than it has free slots).
+    pub batch_size: usize,
+    /// Most notifications written in one group commit (default 2,048).
+    pub max_group_commit: usize,
+    /// Enqueue calls that may wait for the writer (default 1,024); more
+    /// callers wait for room.
+    pub queue_capacity: usize,
+    /// Added to the request timeout to make a claim's lease (default
+    /// 30,000 ms).
+    pub lease_margin_ms: u64,
+    /// Longest sleep of the delivery worker between looks at the queue
+    /// (default 1,000 ms); an enqueue wakes it at once.
+    pub poll_interval_ms: u64,
+    /// How often expired leases are released (default 30,000 ms); also once
+    /// at start-up.
+    pub lease_release_interval_ms: u64,
+    /// On shutdown, how long requests in flight may finish (default
+    /// 10,000 ms); what is left stays in flight until its lease expires.
+    pub shutdown_grace_ms: u64,
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        Self {
+            database: None,
+            initial_backoff_ms: 1_000,
+            max_backoff_ms: 3_600_000,
+            max_attempts: 44,
+            concurrency: 16,
+            batch_size: 64,
+            max_group_commit: 2_048,
+            queue_capacity: 1_024,
+            lease_margin_ms: 30_000,
+            poll_interval_ms: 1_000,
+            lease_release_interval_ms: 30_000,
+            shutdown_grace_ms: 10_000,
+        }
+    }
+}
+
+impl OutboxSettings {
+    /// Checks that counts and durations are non-zero and
+    /// `initial_backoff_ms <= max_backoff_ms`.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        nonzero("outbox.initial_backoff_ms", self.initial_backoff_ms)?;
+        nonzero("outbox.max_backoff_ms", self.max_backoff_ms)?;
+        nonzero("outbox.max_attempts", u64::from(self.max_attempts))?;
+        nonzero("outbox.concurrency", self.concurrency as u64)?;
+        nonzero("outbox.batch_size", self.batch_size as u64)?;
+        nonzero("outbox.max_group_commit", self.max_group_commit as u64)?;
+        nonzero("outbox.queue_capacity", self.queue_capacity as u64)?;
+        nonzero("outbox.poll_interval_ms", self.poll_interval_ms)?;
+        nonzero(
+            "outbox.lease_release_interval_ms",
+            self.lease_release_interval_ms,
+        )?;
+        if self.initial_backoff_ms > self.max_backoff_ms {
+            return Err(SettingsError::Range {
+                field: "outbox.initial_backoff_ms",
+                reason: "it must not exceed max_backoff_ms".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The database file: `database` (relative paths are the caller's to
+    /// resolve), else `<data_dir>/outbox/outbox.sqlite3`.
+    pub fn database_path(&self, data_dir: &Path) -> PathBuf {
+        self.database
+            .clone()
+            .unwrap_or_else(|| data_dir.join("outbox").join("outbox.sqlite3"))
+    }
+
+    /// The first retry's nominal wait.
+    pub fn initial_backoff(&self) -> Duration {
+        Duration::from_millis(self.initial_backoff_ms)
+    }
+
+    /// The longest nominal wait, and the cap on `Retry-After`.
+    pub fn max_backoff(&self) -> Duration {
+        Duration::from_millis(self.max_backoff_ms)
+    }
+
+    /// `lease_margin_ms`.
+    pub fn lease_margin(&self) -> Duration {
+        Duration::from_millis(self.lease_margin_ms)
+    }
+
+    /// `poll_interval_ms`.
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.poll_interval_ms)
+    }
+
+    /// `lease_release_interval_ms`.
+    pub fn lease_release_interval(&self) -> Duration {
+        Duration::from_millis(self.lease_release_interval_ms)
+    }
+
+    /// `shutdown_grace_ms`.
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_millis(self.shutdown_grace_ms)
+    }
+}
+
+/// An invalid setting; the message names the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    /// `bold_api.base_url` is not usable.
+    #[error("bold_api.base_url is invalid: {reason}")]
+    BaseUrl {
+        /// Why.
+        reason: String,
+    },
+    /// `bold_api.api_version_date` is not a date.
+    #[error("bold_api.api_version_date must be a date like 2022-05-01")]
+    ApiVersionDate,
+    /// A path template is invalid.
+    #[error("bold_api.paths.{field} is invalid: {reason}")]
+    PathTemplate {
+        /// The template's key.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// A count or duration is zero.
+    #[error("{field} must be greater than zero")]
+    Zero {
+        /// The key.
+        field: &'static str,
+    },
+    /// A value is out of range.
+    #[error("{field} is invalid: {reason}")]
+    Range {
+        /// The key.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_documented() {
+        let api = BoldApiSettings::default();
+        api.validate().unwrap();
+        assert_eq!(api.base(), "https://api.boldcommerce.com");
+        assert_eq!(
+            api.paths.template(EntityKind::Customer, Operation::Saved),
+            Some("/platform_connector/{shop_identifier}/customers/saved")
+        );
+        assert_eq!(
+            api.paths.template(EntityKind::Order, Operation::Saved),
+            Some("/platform_connector/{shop_identifier}/orders/saved")
+        );
+        assert_eq!(
+            api.paths.template(EntityKind::Order, Operation::Deleted),
+            None
+        );
+        OutboxSettings::default().validate().unwrap();
+    }
+
+    #[test]
+    fn parses_strictly_with_defaults() {
+        let api: BoldApiSettings = toml::from_str(
+            "base_url = \"http://127.0.0.1:9000/\"\n[paths]\norder_saved = \"/x/{shop_identifier}/o\"\n",
+        )
+        .unwrap();
+        assert_eq!(api.base(), "http://127.0.0.1:9000");
+        assert_eq!(api.paths.order_saved, "/x/{shop_identifier}/o");
+        assert_eq!(api.api_version_date, "2022-05-01");
+        api.validate().unwrap();
+        assert!(toml::from_str::<BoldApiSettings>("base_ur = \"x\"").is_err());
+        let outbox: OutboxSettings = toml::from_str("max_attempts = 3").unwrap();
+        assert_eq!(outbox.max_attempts, 3);
+        assert_eq!(outbox.concurrency, 16);
+        assert!(toml::from_str::<OutboxSettings>("retries = 3").is_err());
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        let with = |edit: fn(&mut BoldApiSettings)| {
+            let mut s = BoldApiSettings::default();
+            edit(&mut s);
+            s.validate()
+        };
+        assert!(matches!(
+            with(|s| s.base_url = "not a url".into()),
+            Err(SettingsError::BaseUrl { .. })
+        ));
+        assert!(matches!(
+            with(|s| s.base_url = "ftp://example.com".into()),
+            Err(SettingsError::BaseUrl { .. })
+        ));
+        assert!(matches!(
+            with(|s| s.base_url = "https://user:pw@example.com".into()),
+            Err(SettingsError::BaseUrl { .. })
+        ));
+        assert!(matches!(
+            with(|s| s.base_url = "https://example.com/?a=b".into()),
+            Err(SettingsError::BaseUrl { .. })
+        ));
+        assert_eq!(
+            with(|s| s.api_version_date = "2022-13-01".into()),
+            Err(SettingsError::ApiVersionDate)
+        );
+        assert_eq!(
+            with(|s| s.paths.product_saved = "/products/saved".into()),
+            Err(SettingsError::PathTemplate {
+                field: "product_saved",
+                reason: "it must contain {shop_identifier}".into()
+            })
+        );
+        assert!(matches!(
+            with(|s| s.paths.product_saved = "/{shop_identifier}/{id}".into()),
+            Err(SettingsError::PathTemplate { .. })
+        ));
+        assert!(matches!(
+            with(|s| s.paths.product_saved = "{shop_identifier}/p".into()),
+            Err(SettingsError::PathTemplate { .. })
+        ));
+        assert_eq!(
+            with(|s| s.request_timeout_ms = 0),
+            Err(SettingsError::Zero {
+                field: "bold_api.request_timeout_ms"
+            })
+        );
+        let outbox = OutboxSettings {
+            initial_backoff_ms: 10,
+            max_backoff_ms: 5,
+            ..OutboxSettings::default()
+        };
+        assert!(matches!(
+            outbox.validate(),
+            Err(SettingsError::Range { .. })
+        ));
+        let outbox = OutboxSettings {
+            concurrency: 0,
+            ..OutboxSettings::default()
+        };
+        assert_eq!(
+            outbox.validate(),
+            Err(SettingsError::Zero {
+                field: "outbox.concurrency"
+            })
+        );
+    }
+
+    #[test]
+    fn database_path_defaults_into_the_data_dir() {
+        let s = OutboxSettings::default();
+        assert_eq!(
+            s.database_path(Path::new("/data")),
+            PathBuf::from("/data/outbox/outbox.sqlite3")
+        );
+    }
+}

@@ -1,0 +1,148 @@
+//! [`OutboxStore`]: where notifications are kept, behind a blocking trait.
+
+use std::time::Duration;
+
+use super::{
+    Claimed, Counts, EnqueueOutcome, Filter, Finish, Marked, NewNotification, OutboxError, Record,
+    RetryReport, Selector, Timestamp,
+};
+
+/// A durable queue of notifications. Every method is **blocking** and is one
+/// transaction: callers in async code run them on a blocking thread (the
+/// [`Outbox`](super::Outbox) writer thread, or `spawn_blocking`).
+///
+/// # The rules every backend keeps
+///
+/// An entity is `(plugin, shop, kind, platform_id)`; its notifications are
+/// ordered by `(updated_at_micros, id)` (ids grow in enqueue order, so at
+/// equal timestamps the later enqueue is the newer state). The backend
+/// remembers the newest accepted state per entity, even after its rows are
+/// purged.
+/// - **Enqueue**: a notification whose idempotency key is stored already is
+///   a [`Duplicate`](EnqueueOutcome::Duplicate) and changes nothing. One
+///   older than the newest accepted state of its entity is stored as
+///   `superseded` ([`Stale`](EnqueueOutcome::Stale)). Otherwise it is stored
+///   `pending`, due now, becomes the entity's newest state, and the entity's
+///   other `pending` row (there is at most one) becomes `superseded`.
+/// - **Claim**: only `pending` rows due at `now` whose entity has nothing
+///   `in_flight`, oldest due first, at most one per entity; each becomes
+///   `in_flight` with `lease_expires_at = now + lease`, its attempt count
+///   incremented and `last_attempt_at = now`.
+/// - **Back to pending** (a retry, a released lease, `retry` of a dead
+///   letter): only if the row is still its entity's newest state; otherwise
+///   it becomes `superseded`. So a `pending` row is always its entity's
+///   newest state, and an older state is never sent after a newer one.
+///
+/// # On PostgreSQL
+///
+/// The same trait maps onto one PostgreSQL database shared by several hosts
+/// (a blocking client such as `postgres`, or `tokio-postgres` driven from
+/// the writer thread):
+/// - the schema is the SQLite one (`sqlite::schema`) with `bigserial` ids and
+///   `bigint` microseconds; the partial unique index "one `in_flight` row per
+///   entity" is kept as the last line of defence;
+/// - `enqueue_batch` is one transaction: `INSERT … ON CONFLICT
+///   (idempotency_key) DO NOTHING RETURNING id` for duplicates, and the
+///   entity's newest-state row read with `SELECT … FOR UPDATE` (inserted with
+///   `ON CONFLICT DO NOTHING` first), which serialises enqueues of one entity
+///   across hosts;
+/// - `claim_due` is `UPDATE outbox SET status = 'in_flight', … WHERE id IN
+///   (SELECT id FROM outbox n WHERE status = 'pending' AND next_attempt_at <=
+///   $now AND NOT EXISTS (in-flight row of the same entity) ORDER BY
+///   next_attempt_at, id LIMIT $n FOR UPDATE SKIP LOCKED) RETURNING …`: two
+///   hosts never claim the same row, and a race on one entity is caught by
+///   the unique index (the loser retries the claim without that row);
+/// - `now` comes from the caller as here (hosts keep their clocks in sync
+///   with NTP); leases make a crashed host's rows claimable again after
+///   `release_expired_leases`.
+pub trait OutboxStore: Send + Sync + 'static {
+    /// Stores a batch in one transaction (one commit) and says what became
+    /// of each notification, in order. `now` is the enqueue time.
+    fn enqueue_batch(
+        &self,
+        batch: &[NewNotification],
+        now: Timestamp,
+    ) -> Result<Vec<EnqueueOutcome>, OutboxError>;
+
+    /// Claims up to `limit` due notifications for `lease`.
+    fn claim_due(
+        &self,
+        now: Timestamp,
+        limit: usize,
+        lease: Duration,
+    ) -> Result<Vec<Claimed>, OutboxError>;
+
+    /// Records the results of attempts in one transaction, in order. Rows
+    /// that are no longer in flight are left alone
+    /// ([`Marked::NotInFlight`]).
+    fn finish(&self, results: &[Finish], now: Timestamp) -> Result<Vec<Marked>, OutboxError>;
+
+    /// Records a delivery.
+    fn mark_delivered(&self, id: i64, now: Timestamp) -> Result<Marked, OutboxError> {
+        self.finish_one(Finish::Delivered { id }, now)
+    }
+
+    /// Records a failed attempt to try again at `next_attempt_at` (or
+    /// supersedes the row if its entity has a newer state).
+    fn mark_retry(
+        &self,
+        id: i64,
+        now: Timestamp,
+        next_attempt_at: Timestamp,
+        error: &str,
+    ) -> Result<Marked, OutboxError> {
+        let finish = Finish::Retry {
+            id,
+            next_attempt_at,
+            error: error.to_owned(),
+        };
+        self.finish_one(finish, now)
+    }
+
+    /// Makes the row a dead letter with `error`.
+    fn mark_dead(&self, id: i64, now: Timestamp, error: &str) -> Result<Marked, OutboxError> {
+        let finish = Finish::Dead {
+            id,
+            error: error.to_owned(),
+        };
+        self.finish_one(finish, now)
+    }
+
+    /// [`finish`](Self::finish) for one result.
+    fn finish_one(&self, result: Finish, now: Timestamp) -> Result<Marked, OutboxError> {
+        let mut marked = self.finish(std::slice::from_ref(&result), now)?;
+        marked
+            .pop()
+            .ok_or_else(|| OutboxError::Corrupt("finish returned no result".into()))
+    }
+
+    /// Puts `in_flight` rows whose lease expired at `now` back to pending
+    /// (due now), or supersedes them if their entity has a newer state.
+    /// Returns how many rows it changed. Called at start-up and
+    /// periodically.
+    fn release_expired_leases(&self, now: Timestamp) -> Result<u64, OutboxError>;
+
+    /// Puts every `in_flight` row back to pending (due `now`), whatever its
+    /// lease, or supersedes it like [`release_expired_leases`](Self::release_expired_leases).
+    /// For a process that owns the store alone (the SQLite backend, one
+    /// server per database) at start-up: leases left by a previous process
+    /// are void, and waiting for them to expire would only delay delivery.
+    fn release_all_leases(&self, now: Timestamp) -> Result<u64, OutboxError>;
+
+    /// When the earliest pending row is due, if there is one.
+    fn next_due_at(&self) -> Result<Option<Timestamp>, OutboxError>;
+
+    /// Rows matching `filter`, newest first, without payloads.
+    fn list(&self, filter: &Filter) -> Result<Vec<Record>, OutboxError>;
+
+    /// Puts the selected dead letters back to pending (due `now`, attempts
+    /// reset), or supersedes them if their entity has a newer state.
+    fn retry(&self, selector: &Selector, now: Timestamp) -> Result<RetryReport, OutboxError>;
+
+    /// Deletes the selected finished rows (delivered, dead, superseded; never
+    /// pending or in flight). Returns how many.
+    fn purge(&self, selector: &Selector) -> Result<u64, OutboxError>;
+
+    /// How many rows are in each status.
+    fn counts(&self) -> Result<Counts, OutboxError>;
+}

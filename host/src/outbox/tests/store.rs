@@ -1,0 +1,809 @@
+//! The SQLite store: lifecycle, coalescing, duplicates, leases, dead
+//! letters, purge, a second connection, and a randomised run against the
+//! ordering invariants.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{T0, customer, note, payload_micros, temp_store};
+use crate::outbox::cli::{self, PurgeRequest, RetryRequest};
+use crate::outbox::{
+    EnqueueOutcome, EntityKind, Filter, Finish, Marked, Operation, OutboxError, OutboxStore,
+    Selector, SqliteStore, Status, Timestamp,
+};
+
+const LEASE: Duration = Duration::from_secs(40);
+const SEC: i64 = 1_000_000;
+
+fn now() -> Timestamp {
+    Timestamp::from_micros(T0 + 3600 * SEC)
+}
+
+fn status_of(store: &SqliteStore, id: i64) -> Status {
+    store
+        .list(&Filter::default())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == id)
+        .map(|r| r.status)
+        .unwrap()
+}
+
+fn queued_id(outcome: &EnqueueOutcome) -> i64 {
+    match outcome {
+        EnqueueOutcome::Queued { id, .. } => *id,
+        other => panic!("expected queued, got {other:?}"),
+    }
+}
+
+#[test]
+fn enqueue_claim_deliver_lifecycle() {
+    let (_dir, path, store) = temp_store();
+    assert!(path.exists(), "open creates the parent directory");
+    let t = now();
+    assert_eq!(store.next_due_at().unwrap(), None);
+    let out = store
+        .enqueue_batch(&[customer("1", T0), customer("2", T0)], t)
+        .unwrap();
+    assert_eq!(out.len(), 2);
+    let (a, b) = (queued_id(&out[0]), queued_id(&out[1]));
+    assert_eq!(store.next_due_at().unwrap(), Some(t));
+    assert_eq!(store.counts().unwrap().pending, 2);
+
+    // Not due before `t`.
+    let early = t.saturating_sub(Duration::from_secs(1));
+    assert!(store.claim_due(early, 10, LEASE).unwrap().is_empty());
+
+    let claimed = store.claim_due(t, 10, LEASE).unwrap();
+    assert_eq!(claimed.len(), 2);
+    let first = &claimed[0];
+    assert_eq!(first.id, a);
+    assert_eq!(first.attempt, 1);
+    assert_eq!(first.enqueued_at, t);
+    assert_eq!(first.lease_expires_at, t.saturating_add(LEASE));
+    assert_eq!(first.idempotency_key, customer("1", T0).idempotency_key());
+    assert_eq!(first.payload, customer("1", T0).payload);
+    assert_eq!(store.counts().unwrap().in_flight, 2);
+    assert!(store.claim_due(t, 10, LEASE).unwrap().is_empty());
+
+    let later = t.saturating_add(Duration::from_secs(1));
+    assert_eq!(store.mark_delivered(a, later).unwrap(), Marked::Applied);
+    assert_eq!(store.mark_delivered(a, later).unwrap(), Marked::NotInFlight);
+    let retry_at = later.saturating_add(Duration::from_secs(5));
+    assert_eq!(
+        store.mark_retry(b, later, retry_at, "HTTP 503").unwrap(),
+        Marked::Applied
+    );
+    assert_eq!(store.next_due_at().unwrap(), Some(retry_at));
+    assert!(store.claim_due(later, 10, LEASE).unwrap().is_empty());
+    let again = store.claim_due(retry_at, 10, LEASE).unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].attempt, 2);
+    assert_eq!(
+        again[0].idempotency_key, claimed[1].idempotency_key,
+        "the key is the same on every attempt"
+    );
+    assert_eq!(
+        store.mark_dead(b, retry_at, "HTTP 400: bad").unwrap(),
+        Marked::Applied
+    );
+
+    let records = store.list(&Filter::default()).unwrap();
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0].id, b, "newest first");
+    assert_eq!(records[0].status, Status::Dead);
+    assert_eq!(records[0].attempts, 2);
+    assert_eq!(records[0].last_error.as_deref(), Some("HTTP 400: bad"));
+    assert_eq!(records[0].finished_at, Some(retry_at));
+    assert_eq!(records[0].next_attempt_at, None);
+    assert_eq!(records[1].status, Status::Delivered);
+    assert_eq!(records[1].finished_at, Some(later));
+    assert_eq!(records[1].last_error, None);
+    assert_eq!(
+        records[1].payload_bytes,
+        customer("1", T0).payload.len() as u64
+    );
+    let counts = store.counts().unwrap();
+    assert_eq!((counts.delivered, counts.dead, counts.total()), (1, 1, 2));
+}
+
+#[test]
+fn a_stale_notification_is_stored_superseded() {
+    let (_dir, _path, store) = temp_store();
+    let t = now();
+    let newer = store
+        .enqueue_batch(&[customer("1", T0 + 2 * SEC)], t)
+        .unwrap();
+    let older = store.enqueue_batch(&[customer("1", T0 + SEC)], t).unwrap();
+    let EnqueueOutcome::Stale { id } = older[0] else {
+        panic!("{older:?}")
+    };
+    assert_eq!(status_of(&store, id), Status::Superseded);
+    assert_eq!(status_of(&store, queued_id(&newer[0])), Status::Pending);
+    // Stale against every status of the newer row: in flight, delivered,
+    // dead; and after the newer row is purged.
+    let claimed = store.claim_due(t, 10, LEASE).unwrap();
+    assert_eq!(claimed.len(), 1);
+    let stale = store.enqueue_batch(&[customer("1", T0)], t).unwrap();
+    assert!(matches!(stale[0], EnqueueOutcome::Stale { .. }));
+    store.mark_delivered(claimed[0].id, t).unwrap();
+    let stale = store.enqueue_batch(&[customer("1", T0 + 3)], t).unwrap();
+    assert!(matches!(stale[0], EnqueueOutcome::Stale { .. }));
+    store
+        .purge(&Selector::default())
+        .map(|n| assert_eq!(n, 4))
+        .unwrap();
+    let stale = store.enqueue_batch(&[customer("1", T0 + 4)], t).unwrap();
+    assert!(
+        matches!(stale[0], EnqueueOutcome::Stale { .. }),
+        "the newest state is remembered after a purge"
+    );
+    // Other entities are unaffected.
+    let other = store.enqueue_batch(&[customer("2", T0)], t).unwrap();
+    queued_id(&other[0]);
+}
+
+#[test]
+fn a_newer_notification_supersedes_the_pending_one() {
+    let (_dir, _path, store) = temp_store();
+    let t = now();
+    let a = queued_id(&store.enqueue_batch(&[customer("1", T0)], t).unwrap()[0]);
+    let out = store.enqueue_batch(&[customer("1", T0 + SEC)], t).unwrap();
+    assert!(matches!(
+        out[0],
+        EnqueueOutcome::Queued { superseded: 1, .. }
+    ));
+    let b = out[0].id();
+    assert_eq!(status_of(&store, a), Status::Superseded);
+    let claimed = store.claim_due(t, 10, LEASE).unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].id, b);
+    assert_eq!(payload_micros(&claimed[0].payload), T0 + SEC);
+}
+
+#[test]
+fn equal_timestamps_keep_the_later_enqueue() {
+    let (_dir, _path, store) = temp_store();
+    let t = now();
+    let mut first = customer("1", T0);
+    first.payload = r#"{"v":1}"#.into();
+    let mut second = customer("1", T0);
+    second.payload = r#"{"v":2}"#.into();
+    let out = store.enqueue_batch(&[first, second], t).unwrap();
+    assert!(matches!(
+        out[1],
+        EnqueueOutcome::Queued { superseded: 1, .. }
+    ));
+    let claimed = store.claim_due(t, 10, LEASE).unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].payload, r#"{"v":2}"#);
+}
+
+#[test]
+fn a_deleted_after_saved_supersedes_it() {
+    let (_dir, _path, store) = temp_store();
+    let t = now();
+    let saved = note("p", "s", EntityKind::Product, Operation::Saved, "9", T0);
+    let deleted = note(
+        "p",
+        "s",
+        EntityKind::Product,
+        Operation::Deleted,
+        "9",
+        T0 + SEC,
+    );
+    let out = store.enqueue_batch(&[saved.clone(), deleted], t).unwrap();
+    assert_eq!(status_of(&store, out[0].id()), Status::Superseded);
+    let claimed = store.claim_due(t, 10, LEASE).unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].op, Operation::Deleted);
+    // A late Saved older than the Deleted is stale.
+    let mut late = saved;
+    late.payload.push(' ');
+    let out = store.enqueue_batch(&[late], t).unwrap();
+    assert!(matches!(out[0], EnqueueOutcome::Stale { .. }));
+}
+
+#[test]
+fn an_in_flight_notification_finishes_and_blocks_its_entity() {
+    let (_dir, _path, store) = temp_store();
+    let t = now();
+    store.enqueue_batch(&[customer("1", T0)], t).unwrap();
+    let first = store.claim_due(t, 10, LEASE).unwrap();
+    assert_eq!(first.len(), 1);
+    // A newer state arrives while the first is in flight: it waits.
+    let out = store.enqueue_batch(&[customer("1", T0 + SEC)], t).unwrap();
+    assert!(matches!(
+        out[0],
+        EnqueueOutcome::Queued { superseded: 0, .. }
+    ));
+    assert_eq!(status_of(&store, first[0].id), Status::InFlight);
+    assert!(
+        store.claim_due(t, 10, LEASE).unwrap().is_empty(),
+        "never two in flight for one entity"
+    );
+    // Another entity is not blocked.
+    store.enqueue_batch(&[customer("2", T0)], t).unwrap();
+    let other = store.claim_due(t, 10, LEASE).unwrap();
+    assert_eq!(other.len(), 1);
+    assert_eq!(other[0].platform_id, "2");
+
+    store.mark_delivered(first[0].id, t).unwrap();
+    let second = store.claim_due(t, 10, LEASE).unwrap();
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].id, out[0].id());
+}
+
+#[test]
+fn a_retry_behind_a_newer_state_is_superseded() {
+    let (_dir, _path, store) = temp_store();
+    let t = now();
+    store.enqueue_batch(&[customer("1", T0)], t).unwrap();
+    let first = store.claim_due(t, 10, LEASE).unwrap();
+    let newer = store.enqueue_batch(&[customer("1", T0 + SEC)], t).unwrap();
+    assert_eq!(
+        store.mark_retry(first[0].id, t, t, "HTTP 500").unwrap(),
+        Marked::Superseded
+    );
+    assert_eq!(status_of(&store, first[0].id), Status::Superseded);
+    let next = store.claim_due(t, 10, LEASE).unwrap();
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].id, newer[0].id());
+}
+
+#[test]
+fn duplicates_are_ignored_by_idempotency_key() {
+    let (_dir, _path, store) = temp_store();
+    let t = now();
+    let n = customer("1", T0);
+    let out = store.enqueue_batch(&[n.clone(), n.clone()], t).unwrap();
+    let id = queued_id(&out[0]);
+    assert_eq!(out[1], EnqueueOutcome::Duplicate { id });
+    let out = store.enqueue_batch(&[n.clone()], t).unwrap();
+    assert_eq!(out[0], EnqueueOutcome::Duplicate { id });
+    // Still a duplicate once delivered: nothing is sent twice.
+    let claimed = store.claim_due(t, 10, LEASE).unwrap();
+    store.mark_delivered(claimed[0].id, t).unwrap();
+    let out = store.enqueue_batch(&[n], t).unwrap();
+    assert_eq!(out[0], EnqueueOutcome::Duplicate { id });
+    assert_eq!(store.counts().unwrap().total(), 1);
+}
+
+#[test]
+fn leases_come_back_after_a_crash() {
+    let (_dir, path, store) = temp_store();
+    let t = now();
+    store
+        .enqueue_batch(&[customer("1", T0), customer("2", T0)], t)
+        .unwrap();
+    let claimed = store.claim_due(t, 10, LEASE).unwrap();
+    assert_eq!(claimed.len(), 2);
+    drop(store); // the process dies with both in flight
+
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.counts().unwrap().in_flight, 2);
+    let before_expiry = t.saturating_add(LEASE - Duration::from_secs(1));
+    assert_eq!(store.release_expired_leases(before_expiry).unwrap(), 0);
+    let restart = t.saturating_add(LEASE);
+    assert_eq!(store.release_expired_leases(restart).unwrap(), 2);
+    let records = store.list(&Filter::default()).unwrap();
+    for r in &records {
+        assert_eq!(r.status, Status::Pending);
+        assert_eq!(r.next_attempt_at, Some(restart));
+        assert_eq!(r.attempts, 1);
+        assert!(r.last_error.as_deref().unwrap().contains("lease expired"));
+    }
+    let again = store.claim_due(restart, 10, LEASE).unwrap();
+    assert_eq!(again.len(), 2);
+    assert_eq!(again[0].attempt, 2);
+    // A result that comes after the lease was released changes nothing.
+    let released_id = again[0].id;
+    store
+        .release_expired_leases(restart.saturating_add(LEASE))
+        .unwrap();
+    assert_eq!(
+        store.mark_delivered(released_id, restart).unwrap(),
+        Marked::NotInFlight
+    );
+}
+
+#[test]
+fn a_released_lease_behind_a_newer_state_is_superseded() {
+    let (_dir, _path, store) = temp_store();
+    let t = now();
+    store.enqueue_batch(&[customer("1", T0)], t).unwrap();
+    let first = store.claim_due(t, 10, LEASE).unwrap();
+    store.enqueue_batch(&[customer("1", T0 + SEC)], t).unwrap();
+    store
+        .release_expired_leases(t.saturating_add(LEASE))
+        .unwrap();
+    assert_eq!(status_of(&store, first[0].id), Status::Superseded);
+}
+
+#[test]
+fn dead_letters_come_back_with_cli_retry() {
+    let (_dir, _path, store) = temp_store();
+    let t = now();
+    let other_plugin = note(
+        "other",
+        "shop-1",
+        EntityKind::Customer,
+        Operation::Saved,
+        "1",
+        T0,
+    );
+    store
+        .enqueue_batch(
+            &[
+                customer("1", T0),
+                customer("2", T0),
+                customer("3", T0),
+                other_plugin,
+            ],
+            t,
+        )
+        .unwrap();
+    let claimed = store.claim_due(t, 10, LEASE).unwrap();
+    assert_eq!(claimed.len(), 4);
+    let results: Vec<Finish> = claimed
+        .iter()
+        .map(|c| Finish::Dead {
+            id: c.id,
+            error: "HTTP 400".into(),
+        })
+        .collect();
+    store.finish(&results, t).unwrap();
+    let ids: Vec<i64> = claimed.iter().map(|c| c.id).collect();
+    assert_eq!(store.counts().unwrap().dead, 4);
+
+    // Nothing selected is an error, not "retry everything".
+    assert!(matches!(
+        cli::retry(store.as_ref(), &RetryRequest::default(), t),
+        Err(cli::CliError::NothingSelected)
+    ));
+
+    // By id, with an unknown id.
+    let out = cli::retry(
+        store.as_ref(),
+        &RetryRequest {
+            ids: vec![ids[0], 999],
+            ..RetryRequest::default()
+        },
+        t,
+    )
+    .unwrap();
+    assert_eq!(out.report.retried, vec![ids[0]]);
+    assert_eq!(out.report.not_found, vec![999]);
+    let text = out.to_string();
+    assert!(text.contains("retried 1 dead letter(s)"), "{text}");
+    assert!(text.contains("not found: 999"), "{text}");
+    let record = store
+        .list(&Filter::default())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == ids[0])
+        .unwrap();
+    assert_eq!(record.status, Status::Pending);
+    assert_eq!(record.attempts, 0, "attempts reset");
+    assert_eq!(record.next_attempt_at, Some(t));
+
+    // A retried id that is no longer dead is skipped.
+    let out = cli::retry(
+        store.as_ref(),
+        &RetryRequest {
+            ids: vec![ids[0]],
+            ..RetryRequest::default()
+        },
+        t,
+    )
+    .unwrap();
+    assert_eq!(out.report.skipped, vec![(ids[0], Status::Pending)]);
+
+    // A dead letter whose entity has a newer state since is superseded.
+    store.enqueue_batch(&[customer("2", T0 + SEC)], t).unwrap();
+
+    // All dead of plugin `sync`: 2 (superseded) and 3 (retried); `other`
+    // stays dead.
+    let out = cli::retry(
+        store.as_ref(),
+        &RetryRequest {
+            all_dead: true,
+            plugin: Some("sync".into()),
+            ..RetryRequest::default()
+        },
+        t,
+    )
+    .unwrap();
+    assert_eq!(out.report.retried, vec![ids[2]]);
+    assert_eq!(out.report.superseded, vec![ids[1]]);
+    assert_eq!(status_of(&store, ids[3]), Status::Dead);
+    let claimed = store.claim_due(t, 10, LEASE).unwrap();
+    let mut micros: Vec<(String, i64)> = claimed
+        .iter()
+        .map(|c| (c.platform_id.clone(), payload_micros(&c.payload)))
+        .collect();
+    micros.sort();
+    assert_eq!(
+        micros,
+        vec![("1".into(), T0), ("2".into(), T0 + SEC), ("3".into(), T0)]
+    );
+}
+
+#[test]
+fn purge_deletes_finished_rows_only() {
+    let (_dir, _path, store) = temp_store();
+    let t = now();
+    let ids: Vec<i64> = store
+        .enqueue_batch(
+            &[
+                customer("1", T0),
+                customer("2", T0),
+                customer("3", T0),
+                customer("4", T0),
+            ],
+            t,
+        )
+        .unwrap()
+        .iter()
+        .map(EnqueueOutcome::id)
+        .collect();
+    // 1 delivered an hour ago, 2 dead now, 3 in flight, 4 pending, and a
+    // stale one (superseded).
+    let claimed = store.claim_due(t, 3, LEASE).unwrap();
+    assert_eq!(claimed.len(), 3);
+    store.mark_delivered(ids[0], t).unwrap();
+    let later = t.saturating_add(Duration::from_secs(3600));
+    store.mark_dead(ids[1], later, "HTTP 400").unwrap();
+    store
+        .enqueue_batch(&[customer("4", T0 - SEC)], later)
+        .unwrap();
+
+    assert!(matches!(
+        cli::purge(store.as_ref(), &PurgeRequest::default(), later),
+        Err(cli::CliError::NoStatus)
+    ));
+    assert!(matches!(
+        cli::purge(
+            store.as_ref(),
+            &PurgeRequest {
+                statuses: vec![Status::Pending],
+                ..PurgeRequest::default()
+            },
+            later
+        ),
+        Err(cli::CliError::NotPurgeable(Status::Pending))
+    ));
+
+    // Older than 30 minutes: only the delivered one.
+    let out = cli::purge(
+        store.as_ref(),
+        &PurgeRequest {
+            statuses: vec![Status::Delivered, Status::Dead, Status::Superseded],
+            older_than: Some(Duration::from_secs(1800)),
+            plugin: None,
+        },
+        later,
+    )
+    .unwrap();
+    assert_eq!(out.deleted, 1);
+    assert!(
+        out.to_string()
+            .starts_with("purged 1 notification(s) (delivered, dead, superseded) finished before ")
+    );
+    let out = cli::purge(
+        store.as_ref(),
+        &PurgeRequest {
+            statuses: vec![Status::Dead],
+            ..PurgeRequest::default()
+        },
+        later,
+    )
+    .unwrap();
+    assert_eq!(out.deleted, 1);
+    // Another plugin's rows are not touched.
+    let out = cli::purge(
+        store.as_ref(),
+        &PurgeRequest {
+            statuses: vec![Status::Superseded],
+            plugin: Some("other".into()),
+            ..PurgeRequest::default()
+        },
+        later,
+    )
+    .unwrap();
+    assert_eq!(out.deleted, 0);
+    // The store never deletes pending or in-flight rows, even if asked.
+    let n = store
+        .purge(&Selector {
+            statuses: vec![Status::Pending, Status::InFlight],
+            ..Selector::default()
+        })
+        .unwrap();
+    assert_eq!(n, 0);
+    let n = store
+        .purge(&Selector {
+            ids: Some(ids.clone()),
+            ..Selector::default()
+        })
+        .unwrap();
+    assert_eq!(n, 0, "ids 3 and 4 are in flight and pending");
+    let counts = store.counts().unwrap();
+    assert_eq!(
+        (
+            counts.in_flight,
+            counts.pending,
+            counts.superseded,
+            counts.total()
+        ),
+        (1, 1, 1, 3)
+    );
+}
+
+#[test]
+fn list_filters_and_prints() {
+    let (_dir, _path, store) = temp_store();
+    let t = now();
+    let evil = note(
+        "sync",
+        "shop-2",
+        EntityKind::Order,
+        Operation::Saved,
+        "o\x1b[2J1",
+        T0,
+    );
+    store
+        .enqueue_batch(&[customer("1", T0), customer("2", T0), evil], t)
+        .unwrap();
+    let claimed = store.claim_due(t, 1, LEASE).unwrap();
+    store
+        .mark_retry(claimed[0].id, t, t, &"x".repeat(500))
+        .unwrap();
+
+    let all = cli::list(store.as_ref(), &Filter::default()).unwrap();
+    assert_eq!(all.records.len(), 3);
+    let shop2 = cli::list(
+        store.as_ref(),
+        &Filter {
+            shop: Some("shop-2".into()),
+            ..Filter::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(shop2.records.len(), 1);
+    let limited = cli::list(
+        store.as_ref(),
+        &Filter {
+            limit: Some(2),
+            ..Filter::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(limited.records.len(), 2);
+    let none = cli::list(
+        store.as_ref(),
+        &Filter {
+            status: Some(Status::Dead),
+            ..Filter::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(none.to_string(), "no notifications\n");
+
+    let table = all.to_string();
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    for word in [
+        "ID",
+        "STATUS",
+        "PLUGIN",
+        "SHOP",
+        "KIND",
+        "OP",
+        "PLATFORM_ID",
+        "UPDATED_AT",
+        "ATTEMPTS",
+        "NEXT_ATTEMPT",
+        "LAST_ERROR",
+    ] {
+        assert!(lines[0].contains(word), "{}", lines[0]);
+    }
+    assert!(!table.contains('\x1b'), "control characters are replaced");
+    assert!(table.contains("o?[2J1"));
+    assert!(table.contains("2026-01-01T00:00:00Z"));
+    assert!(table.contains('…'), "long errors are shortened");
+    assert!(!table.contains("micros"), "no payloads");
+
+    let json: serde_json::Value = serde_json::from_str(&all.to_json()).unwrap();
+    let rows = json.as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    let retried = rows.iter().find(|r| r["id"] == claimed[0].id).unwrap();
+    assert_eq!(retried["status"], "pending");
+    assert_eq!(retried["kind"], "customer");
+    assert_eq!(retried["attempts"], 1);
+    assert_eq!(retried["last_error"].as_str().unwrap().len(), 500);
+    assert!(retried["next_attempt_at"].as_str().unwrap().ends_with('Z'));
+    assert!(retried.get("payload").is_none());
+}
+
+#[test]
+fn schema_is_versioned() {
+    let (_dir, path, store) = temp_store();
+    drop(store);
+    // Reopening applies nothing new.
+    drop(SqliteStore::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let versions: i64 = conn
+        .query_row("SELECT count(*) FROM outbox_schema", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(versions, crate::outbox::sqlite::SCHEMA_VERSION);
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    conn.execute("INSERT INTO outbox_schema (version) VALUES (99)", [])
+        .unwrap();
+    drop(conn);
+    let err = SqliteStore::open(&path).unwrap_err();
+    let OutboxError::Open { source, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        matches!(**source, OutboxError::SchemaTooNew { found: 99, .. }),
+        "{err}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn the_database_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_dir, path, _store) = temp_store();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(path.parent().unwrap()), 0o700);
+}
+
+/// Two connections (as the server and the CLI in two processes would have)
+/// write at once: every write waits for the other's lock, none fails.
+#[test]
+fn a_second_connection_can_work_at_the_same_time() {
+    let (_dir, path, store) = temp_store();
+    let second = Arc::new(SqliteStore::open(&path).unwrap());
+    let t = now();
+    let writer = {
+        let store = Arc::clone(&store);
+        std::thread::spawn(move || {
+            for batch in 0..50 {
+                let notes: Vec<_> = (0..10)
+                    .map(|i| customer(&format!("{batch}-{i}"), T0))
+                    .collect();
+                store.enqueue_batch(&notes, t).unwrap();
+            }
+        })
+    };
+    let mut delivered = 0;
+    for _ in 0..10_000 {
+        let claimed = second.claim_due(t, 16, LEASE).unwrap();
+        let results: Vec<Finish> = claimed
+            .iter()
+            .map(|c| Finish::Delivered { id: c.id })
+            .collect();
+        delivered += second.finish(&results, t).unwrap().len();
+        second.list(&Filter::default()).unwrap();
+        if delivered == 500 {
+            break;
+        }
+        if claimed.is_empty() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    writer.join().unwrap();
+    assert_eq!(delivered, 500);
+    assert_eq!(store.counts().unwrap().delivered, 500);
+}
+
+/// Random enqueues, claims, results, lease expiries, retries and purges on
+/// a few entities; after every step the invariants hold, and per entity the
+/// states claimed for sending never go back in time.
+#[test]
+fn randomised_operations_keep_the_ordering_invariants() {
+    let (_dir, path, store) = temp_store();
+    let mut rng = fastrand::Rng::with_seed(0x0b0c);
+    let mut clock = now();
+    let mut in_flight: Vec<i64> = Vec::new();
+    let mut last_sent: HashMap<String, i64> = HashMap::new();
+    let mut claims = 0;
+    for step in 0..1500 {
+        match rng.u8(0..10) {
+            0..=3 => {
+                let batch: Vec<_> = (0..rng.usize(1..4))
+                    .map(|_| {
+                        let entity = rng.u8(0..4).to_string();
+                        // Few distinct timestamps: duplicates and ties happen.
+                        let mut n = customer(&entity, T0 + i64::from(rng.u8(0..12)) * SEC);
+                        if rng.bool() {
+                            n.payload.push(' ');
+                        }
+                        n
+                    })
+                    .collect();
+                store.enqueue_batch(&batch, clock).unwrap();
+            }
+            4..=5 => {
+                for c in store.claim_due(clock, rng.usize(1..4), LEASE).unwrap() {
+                    claims += 1;
+                    let micros = payload_micros(&c.payload);
+                    let last = last_sent.entry(c.platform_id.clone()).or_insert(i64::MIN);
+                    assert!(
+                        micros >= *last,
+                        "step {step}: entity {} sent {micros} after {last}",
+                        c.platform_id
+                    );
+                    *last = micros;
+                    in_flight.push(c.id);
+                }
+            }
+            6..=7 if !in_flight.is_empty() => {
+                let id = in_flight.swap_remove(rng.usize(0..in_flight.len()));
+                let finish = match rng.u8(0..3) {
+                    0 => Finish::Delivered { id },
+                    1 => Finish::Retry {
+                        id,
+                        next_attempt_at: clock.saturating_add(Duration::from_secs(rng.u64(0..3))),
+                        error: "HTTP 503".into(),
+                    },
+                    _ => Finish::Dead {
+                        id,
+                        error: "HTTP 400".into(),
+                    },
+                };
+                store.finish(&[finish], clock).unwrap();
+            }
+            8 => {
+                // Time passes; sometimes past every lease (a crash).
+                let jump = if rng.u8(0..4) == 0 {
+                    LEASE
+                } else {
+                    Duration::from_secs(1)
+                };
+                clock = clock.saturating_add(jump);
+                if store.release_expired_leases(clock).unwrap() > 0 {
+                    in_flight.clear();
+                }
+            }
+            _ => {
+                if rng.bool() {
+                    store.retry(&Selector::default(), clock).unwrap();
+                } else {
+                    store.purge(&Selector::default()).unwrap();
+                }
+            }
+        }
+        check_invariants(&path, step);
+    }
+    assert!(claims > 100, "the run exercised claims ({claims})");
+}
+
+fn check_invariants(path: &std::path::Path, step: usize) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    for status in ["in_flight", "pending"] {
+        let n = count(&format!(
+            "SELECT count(*) FROM (SELECT 1 FROM notifications WHERE status = '{status}' \
+             GROUP BY plugin, shop, kind, platform_id HAVING count(*) > 1)"
+        ));
+        assert_eq!(n, 0, "step {step}: two {status} rows for one entity");
+    }
+    let n = count(
+        "SELECT count(*) FROM notifications p WHERE p.status = 'pending' AND EXISTS ( \
+           SELECT 1 FROM notifications o WHERE o.plugin = p.plugin AND o.shop = p.shop \
+             AND o.kind = p.kind AND o.platform_id = p.platform_id AND o.status != 'superseded' \
+             AND (o.updated_at_micros > p.updated_at_micros \
+                  OR (o.updated_at_micros = p.updated_at_micros AND o.id > p.id)))",
+    );
+    assert_eq!(
+        n, 0,
+        "step {step}: a pending row is not its entity's newest state"
+    );
+}
