@@ -967,11 +967,14 @@ max_wasm_stack = 262144
     }
 
     #[test]
-    fn the_example_host_file_serves_both_example_plugins() {
+    fn the_example_host_file_serves_the_example_plugins() {
         let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
         let env = |name: &str| match name {
             "EXAMPLE_CHECKOUT_SECRET" => Some("example-dev-secret".to_owned()),
             "GIFT_WRAP_SECRET" => Some("gift-dev-secret".to_owned()),
+            "PLATFORM_SYNC_SECRET" => Some("sync-dev-secret".to_owned()),
+            "PLATFORM_SYNC_BOLD_TOKEN" => Some("sync-dev-token".to_owned()),
+            "PLATFORM_SYNC_WEBHOOK_SECRET" => Some("sync-dev-webhook".to_owned()),
             _ => None,
         };
         let config = HostConfig::from_file_with_env(&examples.join("host.toml"), &env)
@@ -985,7 +988,17 @@ max_wasm_stack = 262144
             .iter()
             .map(|p| p.manifest.id.as_str())
             .collect();
-        assert_eq!(ids, vec!["example-checkout", "gift-wrap"]);
+        assert_eq!(ids, vec!["example-checkout", "gift-wrap", "platform-sync"]);
+        let sync = config.plugin("platform-sync").unwrap();
+        let connector = sync.manifest.connector.as_ref().expect("[connector]");
+        assert_eq!(connector.shop_identifier, "example-shop");
+        assert_eq!(
+            sync.manifest.limits.timeout_ms, 10_000,
+            "a connector's deadline"
+        );
+        let secrets = sync.connector_secrets.as_ref().expect("resolved");
+        assert_eq!(secrets.bold_token.expose(), "sync-dev-token");
+        assert!(secrets.webhook.is_some());
         for (id, wasm, secret) in [
             (
                 "example-checkout",

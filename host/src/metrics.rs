@@ -208,6 +208,24 @@ pub fn event_label(name: &str, subscribed: Option<&std::collections::BTreeSet<St
     }
 }
 
+impl crate::outbox::DeliveryObserver for Metrics {
+    fn attempt(&self, event: &crate::outbox::AttemptEvent<'_>) {
+        self.deliveries
+            .get_or_create(&DeliveryLabels {
+                plugin: event.plugin.to_owned(),
+                outcome: event.outcome.as_str().to_owned(),
+            })
+            .inc();
+        if event.outcome == crate::outbox::AttemptKind::Delivered {
+            self.delivery_delay
+                .get_or_create(&PluginLabels {
+                    plugin: event.plugin.to_owned(),
+                })
+                .observe(event.delay.as_secs_f64());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,23 +269,5 @@ mod tests {
             event_label("custom_event", Some(&subscribed)),
             "custom_event"
         );
-    }
-}
-
-impl crate::outbox::DeliveryObserver for Metrics {
-    fn attempt(&self, event: &crate::outbox::AttemptEvent<'_>) {
-        self.deliveries
-            .get_or_create(&DeliveryLabels {
-                plugin: event.plugin.to_owned(),
-                outcome: event.outcome.as_str().to_owned(),
-            })
-            .inc();
-        if event.outcome == crate::outbox::AttemptKind::Delivered {
-            self.delivery_delay
-                .get_or_create(&PluginLabels {
-                    plugin: event.plugin.to_owned(),
-                })
-                .observe(event.delay.as_secs_f64());
-        }
     }
 }

@@ -67,6 +67,8 @@ pub struct Notification {
     pub updated_at_micros: i64,
     /// The entity, with `platform_id` and `platform_updated_at` set.
     pub entity: Map<String, Value>,
+    /// Bytes of JSON the handler returned for it (output accounting).
+    pub json_bytes: usize,
 }
 
 impl Notification {
@@ -117,6 +119,7 @@ pub fn check(index: usize, raw: wit::Notification) -> Result<Notification, Fault
     let micros = instant.unix_timestamp_nanos() / 1000;
     let updated_at_micros =
         i64::try_from(micros).map_err(|_| invalid("platform-updated-at is out of range".into()))?;
+    let json_bytes = entity.json.len();
     let mut object = match serde_json::from_str::<Value>(&entity.json) {
         Ok(Value::Object(object)) => object,
         Ok(_) => return Err(invalid("json is not a JSON object".into())),
@@ -133,6 +136,7 @@ pub fn check(index: usize, raw: wit::Notification) -> Result<Notification, Fault
         updated_at,
         updated_at_micros,
         entity: object,
+        json_bytes,
     })
 }
 

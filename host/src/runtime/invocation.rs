@@ -173,7 +173,7 @@ impl Answer {
                 notifications: n, ..
             } => n
                 .iter()
-                .map(|n| n.entity.len() as u64 + n.platform_id.len() as u64)
+                .map(|n| (n.json_bytes + n.platform_id.len() + n.updated_at.len()) as u64)
                 .sum(),
             _ => 0,
         };

@@ -1,9 +1,13 @@
 //! [`SqliteStore`]: the embedded [`OutboxStore`], one SQLite file in the
 //! data directory.
 //!
-//! - `journal_mode = WAL` and `synchronous = FULL`: a commit is on disk
+//! - `journal_mode = WAL` and `synchronous = FULL`: an enqueue is on disk
 //!   (the WAL is fsynced) before `enqueue_batch` returns, and readers (the
-//!   CLI) never block the writer.
+//!   CLI) never block the writer. The delivery bookkeeping (claims, results,
+//!   released leases) commits with `synchronous = NORMAL` (see
+//!   `Durability`): losing its last commits in a power cut can only cause a
+//!   resend, and it made a claim + result cycle 3× cheaper (459 → 156 µs;
+//!   `cargo bench -p plugin-host --bench outbox`, `store/claim_finish`).
 //! - Every write is a `BEGIN IMMEDIATE` transaction and the connection waits
 //!   up to [`BUSY_TIMEOUT`] for the lock, so a second process (the CLI while
 //!   the server runs) can open and use the same file; the schema migration
@@ -44,7 +48,43 @@ const LEASE_EXPIRED: &str = "lease expired before a result was recorded";
 /// The embedded outbox store.
 pub struct SqliteStore {
     path: PathBuf,
-    conn: Mutex<Connection>,
+    conn: Mutex<Conn>,
+}
+
+/// How durable a write transaction must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    /// `synchronous = FULL`: on disk when the commit returns (enqueues,
+    /// and the operator's `retry` and `purge`).
+    Full,
+    /// `synchronous = NORMAL`: the delivery bookkeeping (claims, results,
+    /// released leases). Losing the last of these in a power cut cannot
+    /// lose a notification: a lost claim leaves the row pending, a lost
+    /// result sends it again with the same idempotency key (at least
+    /// once). The WAL keeps commits in order, so the next FULL commit makes
+    /// them durable too.
+    Normal,
+    /// A read: keep whatever is set.
+    Read,
+}
+
+/// The connection and its current `synchronous` level.
+struct Conn {
+    conn: Connection,
+    full: bool,
+}
+
+impl std::ops::Deref for Conn {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
 }
 
 impl fmt::Debug for SqliteStore {
@@ -83,7 +123,7 @@ impl SqliteStore {
         schema::migrate(&mut conn)?;
         Ok(Self {
             path: path.to_owned(),
-            conn: Mutex::new(conn),
+            conn: Mutex::new(Conn { conn, full: true }),
         })
     }
 
@@ -92,12 +132,28 @@ impl SqliteStore {
         &self.path
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    /// The connection, set to `durability` for the transaction to come.
+    fn conn(&self, durability: Durability) -> Result<MutexGuard<'_, Conn>, OutboxError> {
         // A panic while holding the lock rolled back its transaction (the
         // `Transaction` guard's drop): the connection is usable.
-        self.conn
+        let mut conn = self
+            .conn
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let full = match durability {
+            Durability::Full => true,
+            Durability::Normal => false,
+            Durability::Read => conn.full,
+        };
+        if full != conn.full {
+            conn.execute_batch(if full {
+                "PRAGMA synchronous = FULL;"
+            } else {
+                "PRAGMA synchronous = NORMAL;"
+            })?;
+            conn.full = full;
+        }
+        Ok(conn)
     }
 }
 
@@ -283,7 +339,7 @@ impl OutboxStore for SqliteStore {
         batch: &[NewNotification],
         now: Timestamp,
     ) -> Result<Vec<EnqueueOutcome>, OutboxError> {
-        let mut conn = self.conn();
+        let mut conn = self.conn(Durability::Full)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut outcomes = Vec::with_capacity(batch.len());
         {
@@ -378,12 +434,16 @@ impl OutboxStore for SqliteStore {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let mut conn = self.conn();
+        let mut conn = self.conn(Durability::Normal)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut claimed = Vec::new();
         {
             let mut due = tx.prepare_cached(
-                "SELECT n.id, n.plugin, n.shop, n.kind, n.platform_id FROM notifications n \
+                // Without statistics the planner prefers the status index and
+                // sorts every pending row on each claim (2.5 ms at 5,000
+                // pending); the partial index is already in due order.
+                "SELECT n.id, n.plugin, n.shop, n.kind, n.platform_id \
+                 FROM notifications n INDEXED BY notifications_due \
                  WHERE n.status = 'pending' AND n.next_attempt_at <= ?1 \
                    AND NOT EXISTS (SELECT 1 FROM notifications f \
                      WHERE f.status = 'in_flight' AND f.plugin = n.plugin AND f.shop = n.shop \
@@ -430,7 +490,7 @@ impl OutboxStore for SqliteStore {
     }
 
     fn finish(&self, results: &[Finish], now: Timestamp) -> Result<Vec<Marked>, OutboxError> {
-        let mut conn = self.conn();
+        let mut conn = self.conn(Durability::Normal)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut marked = Vec::with_capacity(results.len());
         {
@@ -492,12 +552,14 @@ impl OutboxStore for SqliteStore {
     }
 
     fn next_due_at(&self) -> Result<Option<Timestamp>, OutboxError> {
-        let conn = self.conn();
+        let conn = self.conn(Durability::Read)?;
         let next: Option<i64> = conn.query_row(
-            "SELECT min(next_attempt_at) FROM notifications WHERE status = 'pending'",
+            "SELECT next_attempt_at FROM notifications INDEXED BY notifications_due \
+             WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1",
             [],
             |row| row.get(0),
-        )?;
+        )
+        .optional()?;
         Ok(next.map(Timestamp::from_micros))
     }
 
@@ -517,7 +579,7 @@ impl OutboxStore for SqliteStore {
             w.params
                 .push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
         }
-        let conn = self.conn();
+        let conn = self.conn(Durability::Read)?;
         let mut stmt = conn.prepare(&sql)?;
         let records = stmt
             .query_map(rusqlite::params_from_iter(w.params), record_from_row)?
@@ -526,7 +588,7 @@ impl OutboxStore for SqliteStore {
     }
 
     fn retry(&self, selector: &Selector, now: Timestamp) -> Result<RetryReport, OutboxError> {
-        let mut conn = self.conn();
+        let mut conn = self.conn(Durability::Full)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut report = RetryReport::default();
         let mut w = Where::default();
@@ -609,7 +671,7 @@ impl OutboxStore for SqliteStore {
         if let Some(before) = selector.finished_before {
             w.push("finished_at < ?", [Value::Integer(before.as_micros())]);
         }
-        let mut conn = self.conn();
+        let mut conn = self.conn(Durability::Full)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let deleted = match &selector.ids {
             Some(ids) => {
@@ -633,7 +695,7 @@ impl OutboxStore for SqliteStore {
     }
 
     fn counts(&self) -> Result<Counts, OutboxError> {
-        let conn = self.conn();
+        let conn = self.conn(Durability::Read)?;
         let mut stmt =
             conn.prepare_cached("SELECT status, count(*) FROM notifications GROUP BY status")?;
         let rows = stmt
@@ -653,7 +715,7 @@ impl SqliteStore {
     /// Releases the `in_flight` rows whose lease ends at or before
     /// `expired_by`; they become due at `now`.
     fn release_leases(&self, expired_by: Timestamp, now: Timestamp) -> Result<u64, OutboxError> {
-        let mut conn = self.conn();
+        let mut conn = self.conn(Durability::Normal)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let changed = tx.execute(
             &format!(

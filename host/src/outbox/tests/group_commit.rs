@@ -145,6 +145,9 @@ impl OutboxStore for GatedStore {
     fn release_expired_leases(&self, now: Timestamp) -> Result<u64, OutboxError> {
         self.inner.release_expired_leases(now)
     }
+    fn release_all_leases(&self, now: Timestamp) -> Result<u64, OutboxError> {
+        self.inner.release_all_leases(now)
+    }
     fn next_due_at(&self) -> Result<Option<Timestamp>, OutboxError> {
         self.inner.next_due_at()
     }
