@@ -1,5 +1,7 @@
 //! Throughput and latency of the outbox, on the real SQLite store in a
-//! temporary directory (`synchronous = FULL`: every commit is fsynced):
+//! temporary directory (enqueues commit with `synchronous = FULL`: fsynced):
+//! - `store/claim_finish`: the delivery bookkeeping alone (claim due rows,
+//!   record them delivered), batches of 1 and 16;
 //! - `enqueue/sequential`: one caller, one notification per call (a commit
 //!   per notification);
 //! - `enqueue/group_commit`: 10,000 notifications from 64 concurrent
@@ -114,6 +116,40 @@ async fn enqueue_group_commit(n: usize, callers: usize) {
     );
 }
 
+/// The store's delivery bookkeeping alone: claim `batch` due rows, record
+/// them delivered, repeat (no HTTP).
+fn store_cycle(n: usize, batch: usize) {
+    use plugin_host::outbox::{Finish, OutboxStore, Timestamp};
+    let dir = temp_dir();
+    let store = SqliteStore::open(dir.path().join("outbox.sqlite3")).expect("open");
+    let now = Timestamp::now();
+    let notes: Vec<_> = (0..n).map(notification).collect();
+    for chunk in notes.chunks(1000) {
+        store.enqueue_batch(chunk, now).expect("enqueue");
+    }
+    let started = Instant::now();
+    let mut done = 0;
+    let mut cycles = 0;
+    while done < n {
+        let claimed = store
+            .claim_due(Timestamp::now(), batch, Duration::from_secs(40))
+            .expect("claim");
+        let results: Vec<Finish> = claimed
+            .iter()
+            .map(|c| Finish::Delivered { id: c.id })
+            .collect();
+        store.finish(&results, Timestamp::now()).expect("finish");
+        done += claimed.len();
+        cycles += 1;
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "store/claim_finish: {n} notifications in batches of {batch}: {:.0} notifications/s, {:.2?} per claim+finish cycle",
+        n as f64 / elapsed.as_secs_f64(),
+        elapsed / cycles,
+    );
+}
+
 #[derive(Debug, Default)]
 struct Delays(Mutex<Vec<Duration>>);
 
@@ -216,6 +252,8 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    store_cycle(5_000, 1);
+    store_cycle(5_000, 16);
     runtime.block_on(async {
         enqueue_sequential(1_000).await;
         enqueue_group_commit(10_000, 64).await;

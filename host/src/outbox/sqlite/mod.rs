@@ -553,13 +553,14 @@ impl OutboxStore for SqliteStore {
 
     fn next_due_at(&self) -> Result<Option<Timestamp>, OutboxError> {
         let conn = self.conn(Durability::Read)?;
-        let next: Option<i64> = conn.query_row(
-            "SELECT next_attempt_at FROM notifications INDEXED BY notifications_due \
+        let next: Option<i64> = conn
+            .query_row(
+                "SELECT next_attempt_at FROM notifications INDEXED BY notifications_due \
              WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1",
-            [],
-            |row| row.get(0),
-        )
-        .optional()?;
+                [],
+                |row| row.get(0),
+            )
+            .optional()?;
         Ok(next.map(Timestamp::from_micros))
     }
 

@@ -17,8 +17,11 @@ use crate::outbox::{
 
 const SEC: i64 = 1_000_000;
 
+/// One recorded attempt: id, outcome, status, delay.
+type Event = (i64, AttemptKind, Option<u16>, Duration);
+
 #[derive(Debug, Default)]
-struct Events(Mutex<Vec<(i64, AttemptKind, Option<u16>, Duration)>>);
+struct Events(Mutex<Vec<Event>>);
 
 impl DeliveryObserver for Events {
     fn attempt(&self, e: &AttemptEvent<'_>) {
@@ -406,12 +409,12 @@ async fn dead_letter_after_max_attempts_then_cli_retry() {
 async fn a_timeout_is_retried() {
     let bold = MockBold::start().await;
     let mut s = settings(&bold.base_url);
-    s.api.request_timeout_ms = 200;
+    s.api.request_timeout_ms = 500;
     let h = Harness::start(s);
     bold.script(
         "slow",
         vec![Reply {
-            delay: Duration::from_secs(2),
+            delay: Duration::from_secs(5),
             ..Reply::status(202)
         }],
     );
@@ -518,7 +521,10 @@ async fn unfinished_sends_are_released_at_the_next_start() {
     );
     let stopping = Instant::now();
     let (dir, store) = h.shutdown().await;
-    assert!(stopping.elapsed() < Duration::from_secs(1), "grace period");
+    assert!(
+        stopping.elapsed() < Duration::from_secs(5),
+        "the grace period (0.1 s) cuts the 30 s send short"
+    );
     let record = store.list(&Filter::default()).unwrap().remove(0);
     assert_eq!((record.id, record.status), (id, Status::InFlight));
 

@@ -260,7 +260,7 @@ fn duplicates_are_ignored_by_idempotency_key() {
     let out = store.enqueue_batch(&[n.clone(), n.clone()], t).unwrap();
     let id = queued_id(&out[0]);
     assert_eq!(out[1], EnqueueOutcome::Duplicate { id });
-    let out = store.enqueue_batch(&[n.clone()], t).unwrap();
+    let out = store.enqueue_batch(std::slice::from_ref(&n), t).unwrap();
     assert_eq!(out[0], EnqueueOutcome::Duplicate { id });
     // Still a duplicate once delivered: nothing is sent twice.
     let claimed = store.claim_due(t, 10, LEASE).unwrap();
