@@ -181,7 +181,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(n.kind, NotificationKind::CustomerSaved);
-        assert_eq!(n.updated_at_micros, 1_763_802_000_500_000);
+        assert_eq!(n.updated_at_micros, 1_795_338_000_500_000);
         let payload: Value = serde_json::from_str(&n.payload()).unwrap();
         assert_eq!(payload["data"]["customer"]["platform_id"], "42");
         assert_eq!(payload["data"]["customer"]["first_name"], "Ada");

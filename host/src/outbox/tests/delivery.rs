@@ -340,7 +340,12 @@ async fn retries_and_dead_letters_by_status() {
     );
 
     let nocred = h.record(nocred);
-    assert_eq!(nocred.status, Status::Pending);
+    // Waiting for its next attempt, or claimed for it right now.
+    assert!(
+        matches!(nocred.status, Status::Pending | Status::InFlight),
+        "{:?}",
+        nocred.status
+    );
     assert_eq!(nocred.last_error.as_deref(), Some("no token"));
     assert!(bold.received_for("nocred").is_empty());
 
@@ -446,7 +451,12 @@ async fn a_connection_error_is_retried() {
     let id = h.enqueue_one(customer("1", T0)).await;
     assert!(wait_until(Duration::from_secs(10), || h.record(id).attempts >= 2).await);
     let record = h.record(id);
-    assert_eq!(record.status, Status::Pending);
+    // Waiting for its next attempt, or already in it (backoff is short).
+    assert!(
+        matches!(record.status, Status::Pending | Status::InFlight),
+        "{:?}",
+        record.status
+    );
     let error = record.last_error.unwrap();
     assert!(error.starts_with("connection error"), "{error}");
     assert!(!error.contains("token"), "{error}");
