@@ -98,11 +98,28 @@ fn bench(c: &mut Criterion) {
         first.report.memory_peak
     );
 
+    // The same sandbox with whole-prefix memory resets (no PAGEMAP_SCAN),
+    // to see what scanning for dirty pages buys, in the same run.
+    let no_scan_runtime = Runtime::new(
+        &EngineSettings {
+            pagemap_scan: false,
+            ..EngineSettings::default()
+        },
+        None,
+    )
+    .expect("runtime");
+    let example_no_scan = no_scan_runtime
+        .load_file(&component("example_checkout.wasm"), Default::default())
+        .expect("component loads");
+
     let host = TestHost::new();
     let mut group = c.benchmark_group("initialize_checkout");
     group.bench_function("native", |b| b.iter(|| native(INITIALIZE, &host)));
     group.bench_function("fresh_sandbox", |b| {
         b.iter(|| invoke(&tokio, &example, initialize))
+    });
+    group.bench_function("fresh_sandbox_no_pagemap_scan", |b| {
+        b.iter(|| invoke(&tokio, &example_no_scan, initialize))
     });
     group.finish();
 

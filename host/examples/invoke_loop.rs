@@ -31,6 +31,10 @@ fn main() -> anyhow::Result<()> {
     {
         engine.memory_keep_resident = keep;
     }
+    // PAGEMAP_SCAN=0|1 overrides the default.
+    if let Some(scan) = std::env::var("PAGEMAP_SCAN").ok() {
+        engine.pagemap_scan = scan == "1";
+    }
     let runtime = Runtime::new(&engine, None)?;
     let plugin = runtime.load_file(&component, Default::default())?;
     let tokio = tokio::runtime::Builder::new_current_thread()

@@ -131,6 +131,7 @@ struct RawEngine {
     max_concurrent_instances: Option<u32>,
     memory_keep_resident: Option<usize>,
     max_wasm_stack: Option<usize>,
+    pagemap_scan: Option<bool>,
 }
 
 impl RawEngine {
@@ -143,6 +144,7 @@ impl RawEngine {
                 .unwrap_or(d.max_concurrent_instances),
             memory_keep_resident: self.memory_keep_resident.unwrap_or(d.memory_keep_resident),
             max_wasm_stack: self.max_wasm_stack.unwrap_or(d.max_wasm_stack),
+            pagemap_scan: self.pagemap_scan.unwrap_or(d.pagemap_scan),
         };
         for (name, value) in [
             ("max_memory_bytes", settings.max_memory_bytes),

@@ -641,3 +641,42 @@ async fn a_host_killed_with_notifications_pending_and_in_flight_delivers_them_af
     assert_eq!(rows.len(), CUSTOMERS);
     drop(server);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connector_cannot_reach_hosts_its_manifest_does_not_grant() {
+    let platform =
+        MockPlatform::start(PLATFORM_TOKEN, vec![customer("4242", &now_rfc3339())]).await;
+    let bold = MockBold::start().await;
+    let setup = Setup::new(&platform, &bold, "");
+    // Grant another port of the same machine, not the platform's.
+    let manifest = setup.dir.path().join("platform-sync.toml");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    let granted = format!("allowed_hosts = [\"{}\"]", platform.addr);
+    assert!(text.contains(&granted));
+    std::fs::write(
+        &manifest,
+        text.replace(&granted, "allowed_hosts = [\"127.0.0.1:1\"]"),
+    )
+    .expect("manifest");
+    let server = setup.start();
+    let client = reqwest::Client::new();
+
+    let request = json!({"customer": {"first_name": "Grace"}});
+    let response = bold_call(
+        &client,
+        &server,
+        "PUT",
+        &format!("/plugins/platform-sync/bold/{SHOP}/customers/4242"),
+        &request,
+    )
+    .await;
+    assert_eq!(response.status(), 502, "{}", server.logs());
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["error"], "handler_error");
+    assert!(platform.requests().is_empty(), "no connection was made");
+    assert!(bold.received().is_empty());
+    assert_eq!(
+        platform.customer("4242").expect("customer")["first_name"],
+        "Ada"
+    );
+}
