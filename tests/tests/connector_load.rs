@@ -9,7 +9,9 @@
 //! Prints webhooks/s accepted, notifications/s delivered, and the delay
 //! from sending a webhook to Bold receiving its notification (p50, p99).
 //! `CONNECTOR_LOAD_N` (default 5000) and `CONNECTOR_LOAD_CONCURRENCY`
-//! (default 32) tune it.
+//! (default 32) tune it; `CONNECTOR_LOAD_RATE` (webhooks/s, default 0 =
+//! as fast as possible) sends at a fixed rate instead, for the delay of an
+//! outbox that keeps up.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -44,6 +46,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn webhooks_to_bold_throughput_and_delay() {
     let n = env_or("CONNECTOR_LOAD_N", 5000);
     let concurrency = env_or("CONNECTOR_LOAD_CONCURRENCY", 32);
+    let rate = env_or("CONNECTOR_LOAD_RATE", 0);
     let bold = MockBold::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = PluginSpec::new("platform-sync", PLATFORM_SYNC, "load-secret").with(
@@ -79,8 +82,8 @@ async fn webhooks_to_bold_throughput_and_delay() {
     let client = reqwest::Client::new();
     let sent_at: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-
     let started = Instant::now();
+
     let mut senders = tokio::task::JoinSet::new();
     for _ in 0..concurrency {
         let (client, url, signature, sent_at, next) = (
@@ -95,6 +98,10 @@ async fn webhooks_to_bold_throughput_and_delay() {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if i >= n {
                     return;
+                }
+                if rate > 0 {
+                    let due = started + Duration::from_secs_f64(i as f64 / rate as f64);
+                    tokio::time::sleep_until(due.into()).await;
                 }
                 let id = format!("p{i}");
                 let body = json!({
@@ -141,9 +148,14 @@ async fn webhooks_to_bold_throughput_and_delay() {
     let first = received.iter().map(|r| r.at).min().expect("some");
     let last = received.iter().map(|r| r.at).max().expect("some");
     println!(
-        "webhooks: {n} accepted in {:.2} s = {:.0}/s ({concurrency} concurrent senders)",
+        "webhooks: {n} accepted in {:.2} s = {:.0}/s ({concurrency} concurrent senders, rate {})",
         accepted_in.as_secs_f64(),
-        n as f64 / accepted_in.as_secs_f64()
+        n as f64 / accepted_in.as_secs_f64(),
+        if rate > 0 {
+            format!("{rate}/s")
+        } else {
+            "unlimited".into()
+        }
     );
     println!(
         "delivered: {n} in {:.2} s from the first send = {:.0}/s (first to last delivery {:.2} s)",
