@@ -325,69 +325,60 @@ impl PluginInner {
         store: &mut Store<Sandbox>,
         call: Call<'_>,
     ) -> wasmtime::Result<Result<Raw, Fault>> {
-        match &self.world {
-            WorldPre::Checkout(pre) => {
-                let plugin = match call {
-                    Call::PlatformEvent { .. } | Call::BoldRequest(_) => {
-                        return Ok(Err(wrong_world("a checkout plugin, not a connector")));
-                    }
-                    _ => pre.instantiate_async(&mut *store).await?,
+        match (&self.world, call) {
+            (WorldPre::Checkout(pre), Call::Event { name, body }) => {
+                let plugin = pre.instantiate_async(&mut *store).await?;
+                let event = Event {
+                    name: name.to_owned(),
+                    body: body.to_owned(),
                 };
-                Ok(Ok(match call {
-                    Call::Event { name, body } => {
-                        let event = Event {
-                            name: name.to_owned(),
-                            body: body.to_owned(),
-                        };
-                        Raw::Event(plugin.call_handle_event(&mut *store, &event).await?)
-                    }
-                    Call::Override { kind, body } => {
-                        Raw::Override(plugin.call_handle_override(&mut *store, kind, body).await?)
-                    }
-                    Call::Webhook { topic, body } => {
-                        Raw::Webhook(plugin.call_handle_webhook(&mut *store, topic, body).await?)
-                    }
-                    Call::PlatformEvent { .. } | Call::BoldRequest(_) => {
-                        return Ok(Err(wrong_world("a checkout plugin, not a connector")));
-                    }
-                }))
+                Ok(Ok(Raw::Event(
+                    plugin.call_handle_event(&mut *store, &event).await?,
+                )))
             }
-            WorldPre::Connector(pre) => {
-                let plugin = match call {
-                    Call::PlatformEvent { .. } | Call::BoldRequest(_) => {
-                        pre.instantiate_async(&mut *store).await?
-                    }
-                    _ => return Ok(Err(wrong_world("a platform connector"))),
+            (WorldPre::Checkout(pre), Call::Override { kind, body }) => {
+                let plugin = pre.instantiate_async(&mut *store).await?;
+                Ok(Ok(Raw::Override(
+                    plugin.call_handle_override(&mut *store, kind, body).await?,
+                )))
+            }
+            (WorldPre::Checkout(pre), Call::Webhook { topic, body }) => {
+                let plugin = pre.instantiate_async(&mut *store).await?;
+                Ok(Ok(Raw::Webhook(
+                    plugin.call_handle_webhook(&mut *store, topic, body).await?,
+                )))
+            }
+            (WorldPre::Connector(pre), Call::PlatformEvent { topic, body }) => {
+                let plugin = pre.instantiate_async(&mut *store).await?;
+                let event = cwit::PlatformEvent {
+                    topic: topic.to_owned(),
+                    body: body.to_owned(),
                 };
-                Ok(Ok(match call {
-                    Call::PlatformEvent { topic, body } => {
-                        let event = cwit::PlatformEvent {
-                            topic: topic.to_owned(),
-                            body: body.to_owned(),
-                        };
-                        Raw::PlatformEvent(
-                            plugin
-                                .call_handle_platform_event(&mut *store, &event)
-                                .await?,
-                        )
-                    }
-                    Call::BoldRequest(call) => {
-                        let request = cwit::BoldRequest {
-                            method: call.method.clone(),
-                            shop_identifier: call.shop_identifier.clone(),
-                            path: call.path.clone(),
-                            query: call.query.clone(),
-                            body: call.body.clone(),
-                        };
-                        Raw::Bold(
-                            plugin
-                                .call_handle_bold_request(&mut *store, &request)
-                                .await?,
-                        )
-                    }
-                    _ => return Ok(Err(wrong_world("a platform connector"))),
-                }))
+                Ok(Ok(Raw::PlatformEvent(
+                    plugin
+                        .call_handle_platform_event(&mut *store, &event)
+                        .await?,
+                )))
             }
+            (WorldPre::Connector(pre), Call::BoldRequest(call)) => {
+                let plugin = pre.instantiate_async(&mut *store).await?;
+                let request = cwit::BoldRequest {
+                    method: call.method.clone(),
+                    shop_identifier: call.shop_identifier.clone(),
+                    path: call.path.clone(),
+                    query: call.query.clone(),
+                    body: call.body.clone(),
+                };
+                Ok(Ok(Raw::Bold(
+                    plugin
+                        .call_handle_bold_request(&mut *store, &request)
+                        .await?,
+                )))
+            }
+            (WorldPre::Checkout(_), _) => {
+                Ok(Err(wrong_world("a checkout plugin, not a connector")))
+            }
+            (WorldPre::Connector(_), _) => Ok(Err(wrong_world("a platform connector"))),
         }
     }
 
