@@ -31,6 +31,21 @@ pub(super) struct Outcome {
 }
 
 impl Outcome {
+    /// A handler fault on a route where the host is a gateway to the
+    /// plugin: `unsupported` → 404, `overloaded` → 503, any other → 502.
+    pub(super) fn gateway_fault(fault: Fault, event: String, fuel: Option<u64>) -> Self {
+        let err = match fault.kind {
+            FaultKind::Unsupported => ApiError::Unsupported,
+            FaultKind::Overloaded => ApiError::Saturated,
+            kind => ApiError::PluginFault(kind.as_str()),
+        };
+        let mut outcome = Outcome::error(err, event);
+        outcome.outcome = "fault";
+        outcome.fault = Some(fault);
+        outcome.fuel = fuel;
+        outcome
+    }
+
     pub(super) fn error(err: ApiError, event: String) -> Self {
         let outcome = match err {
             ApiError::Unauthorized => "unauthorized",
@@ -256,18 +271,7 @@ async fn other_call(
             fault: None,
             fuel,
         },
-        Err(fault) => {
-            let err = match fault.kind {
-                FaultKind::Unsupported => ApiError::Unsupported,
-                FaultKind::Overloaded => ApiError::Saturated,
-                kind => ApiError::PluginFault(kind.as_str()),
-            };
-            let mut outcome = Outcome::error(err, label);
-            outcome.outcome = "fault";
-            outcome.fault = Some(fault);
-            outcome.fuel = fuel;
-            outcome
-        }
+        Err(fault) => Outcome::gateway_fault(fault, label, fuel),
     }
 }
 

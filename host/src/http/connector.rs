@@ -18,7 +18,6 @@ use super::calls::{Outcome, bounded_label, json_response, observe, run};
 use super::checks::{Auth, Checked, Incoming, Rules, check_with};
 use super::error::ApiError;
 use crate::connector::Notification;
-use crate::fault::FaultKind;
 use crate::outbox::{EntityKind, NewNotification, Operation};
 use crate::runtime::{Answer, BoldCall, OwnedCall};
 
@@ -129,18 +128,7 @@ async fn answer(state: &AppState, checked: &Checked, call: OwnedCall, label: Str
             // A connector world only answers the two calls above.
             return Outcome::error(ApiError::PluginFault("invalid_output"), label);
         }
-        Err(fault) => {
-            let err = match fault.kind {
-                FaultKind::Unsupported => ApiError::Unsupported,
-                FaultKind::Overloaded => ApiError::Saturated,
-                kind => ApiError::PluginFault(kind.as_str()),
-            };
-            let mut outcome = Outcome::error(err, label);
-            outcome.outcome = "fault";
-            outcome.fault = Some(fault);
-            outcome.fuel = fuel;
-            return outcome;
-        }
+        Err(fault) => return Outcome::gateway_fault(fault, label, fuel),
     };
     if !notifications.is_empty() {
         let shop = &connector.settings.shop_identifier;
