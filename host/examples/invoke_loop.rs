@@ -32,7 +32,7 @@ fn main() -> anyhow::Result<()> {
         engine.memory_keep_resident = keep;
     }
     // PAGEMAP_SCAN=0|1 overrides the default.
-    if let Some(scan) = std::env::var("PAGEMAP_SCAN").ok() {
+    if let Ok(scan) = std::env::var("PAGEMAP_SCAN") {
         engine.pagemap_scan = scan == "1";
     }
     let runtime = Runtime::new(&engine, None)?;

@@ -369,25 +369,44 @@ impl HostConfig {
 
     /// The outbox database a host file uses, without loading its plugins
     /// or secrets (for `plugin-host outbox`, which may run where the
-    /// plugins' secrets are not set).
+    /// plugins' secrets are not set). The SQLite file; see
+    /// [`outbox_settings`](Self::outbox_settings) for the backend.
     pub fn outbox_database(path: &Path) -> Result<PathBuf, ConfigError> {
+        let settings = Self::outbox_settings(path)?;
+        settings.database.ok_or_else(|| ConfigError::Invalid {
+            path: path.to_owned(),
+            message: "field `outbox.database` could not be resolved".into(),
+        })
+    }
+
+    /// The `[outbox]` table of a host file, validated, with `database`
+    /// resolved as [`from_file`](Self::from_file) does (relative to the
+    /// file, default `<data_dir>/outbox/outbox.sqlite3`). Loads no plugin
+    /// and reads no secret: the PostgreSQL URL stays in its environment
+    /// variable until the store is opened
+    /// ([`OutboxSettings::postgres_url`]).
+    pub fn outbox_settings(path: &Path) -> Result<OutboxSettings, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
         })?;
-        let raw: RawHostConfig = toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+        let invalid = |message: String| ConfigError::Invalid {
             path: path.to_owned(),
-            message: e.to_string(),
-        })?;
+            message,
+        };
+        let raw: RawHostConfig = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        raw.outbox.validate().map_err(|e| invalid(e.to_string()))?;
         let base = path.parent().unwrap_or(Path::new("."));
         let data_dir = resolve(
             base,
             &raw.data_dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
         );
-        Ok(match raw.outbox.database {
+        let mut outbox = raw.outbox;
+        outbox.database = Some(match outbox.database.take() {
             Some(file) => resolve(base, &file),
-            None => raw.outbox.database_path(&data_dir),
-        })
+            None => outbox.database_path(&data_dir),
+        });
+        Ok(outbox)
     }
 
     /// Every manifest the host file names, in order: `plugins`, then each

@@ -15,11 +15,12 @@ use tokio::sync::{mpsc, watch};
 use crate::actions::ActionPolicy;
 use crate::config::{ConfiguredPlugin, HostConfig, LogFormat};
 use crate::http::{AppState, admin_app, app, public_app};
+use crate::manifest::process_env;
 use crate::metrics::Metrics;
 use crate::native::NativeHandler;
 use crate::outbox::{
-    Credentials, DeliveryObserver, DeliverySettings, DeliveryWorker, Outbox, OutboxStore,
-    SqliteStore, Status, Timestamp,
+    Backend, Credentials, DeliveryObserver, DeliverySettings, DeliveryWorker, Outbox, OutboxStore,
+    PostgresStore, SqliteStore, Status, Timestamp,
 };
 use crate::registry::{ConnectorEntry, MAX_QUEUE_WAIT, PluginEntry, PluginStatus, Registry};
 use crate::runtime::{ArtifactCache, Runtime};
@@ -452,7 +453,7 @@ async fn serve(
     let pool = SandboxPool::new(config.sandbox_threads)
         .map_err(|e| ServeError::Io(format!("cannot start sandbox threads: {e}")))?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let (outbox, _outbox_lock) = open_outbox(&config)?;
+    let (outbox, _outbox_lock) = open_outbox(&config, &process_env).await?;
     let delivery = DeliverySettings {
         observer: Some(metrics.clone() as Arc<dyn DeliveryObserver>),
         ..DeliverySettings::new(config.bold_api.clone(), config.outbox.clone())
@@ -536,11 +537,75 @@ impl Credentials for RegistryCredentials {
     }
 }
 
-/// Opens the notification outbox (SQLite) and starts its writer. One server
-/// per outbox: an exclusive lock on `<database>.lock` is held for the
-/// server's lifetime, so the leases a previous (crashed) process left on
-/// notifications in flight are void and released at once.
-fn open_outbox(config: &HostConfig) -> Result<(Outbox, std::fs::File), ServeError> {
+/// Opens the notification outbox of the configured backend (the
+/// PostgreSQL URL from `env`) and starts its writer. The opening blocks
+/// (SQLite; the PostgreSQL client runs a runtime of its own, which panics
+/// inside this one), so it runs on a blocking thread.
+async fn open_outbox(
+    config: &HostConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Outbox, Option<std::fs::File>), ServeError> {
+    let postgres_url = match config.outbox.backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(config.outbox.postgres_url_with_env(env).map_err(|e| {
+            crate::config::ConfigError::Invalid {
+                path: config.path.clone(),
+                message: e.to_string(),
+            }
+        })?),
+    };
+    let config = config.clone();
+    tokio::task::spawn_blocking(move || open_outbox_blocking(&config, postgres_url.as_deref()))
+        .await
+        .map_err(|e| ServeError::Io(format!("opening the outbox failed: {e}")))?
+}
+
+/// [`open_outbox`] on a blocking thread, with the PostgreSQL URL if the
+/// backend is PostgreSQL.
+///
+/// - SQLite: one server per outbox. An exclusive lock on
+///   `<database>.lock` is held for the server's lifetime (the returned
+///   file), so the leases a previous (crashed) process left on
+///   notifications in flight are void and released at once.
+/// - PostgreSQL: any number of hosts share the queue, so there is no lock
+///   file and no lease is released at start-up (another host may be
+///   delivering): a crashed host's leases expire by time, and every
+///   host's delivery worker releases expired ones periodically.
+fn open_outbox_blocking(
+    config: &HostConfig,
+    postgres_url: Option<&str>,
+) -> Result<(Outbox, Option<std::fs::File>), ServeError> {
+    let (store, lock, location): (Arc<dyn OutboxStore>, _, String) = match postgres_url {
+        None => {
+            let (store, lock) = open_sqlite(config)?;
+            let location = store.path().display().to_string();
+            (Arc::new(store), Some(lock), location)
+        }
+        Some(url) => {
+            let store = PostgresStore::connect(url, config.outbox.postgres_pool_size)
+                .map_err(|e| ServeError::Io(e.to_string()))?;
+            let location = store.target().to_owned();
+            (Arc::new(store), None, location)
+        }
+    };
+    if let Ok(counts) = store.counts() {
+        tracing::info!(
+            backend = config.outbox.backend.as_str(),
+            database = %location,
+            pending = counts.get(Status::Pending),
+            in_flight = counts.get(Status::InFlight),
+            dead = counts.get(Status::Dead),
+            "outbox open"
+        );
+    }
+    let outbox = Outbox::start(store, &config.outbox)
+        .map_err(|e| ServeError::Io(format!("cannot start the outbox: {e}")))?;
+    Ok((outbox, lock))
+}
+
+/// Opens the SQLite outbox under its lock file and releases every lease a
+/// previous process left.
+fn open_sqlite(config: &HostConfig) -> Result<(SqliteStore, std::fs::File), ServeError> {
     let database = config.outbox.database_path(&config.data_dir);
     if let Some(dir) = database.parent() {
         std::fs::create_dir_all(dir)
@@ -555,13 +620,12 @@ fn open_outbox(config: &HostConfig) -> Result<(Outbox, std::fs::File), ServeErro
         .map_err(|e| ServeError::Io(format!("cannot open {}: {e}", lock_path.display())))?;
     if lock.try_lock().is_err() {
         return Err(ServeError::Io(format!(
-            "another plugin-host serve uses the outbox {} (one server per outbox; \
-             see the README for sharing a queue across hosts)",
+            "another plugin-host serve uses the outbox {} (one server per SQLite outbox; \
+             several hosts share a queue with `[outbox] backend = \"postgres\"`)",
             database.display()
         )));
     }
-    let store: Arc<dyn OutboxStore> =
-        Arc::new(SqliteStore::open(&database).map_err(|e| ServeError::Io(e.to_string()))?);
+    let store = SqliteStore::open(&database).map_err(|e| ServeError::Io(e.to_string()))?;
     // Nothing else delivers from this outbox: every lease is a leftover.
     match store.release_all_leases(Timestamp::now()) {
         Ok(0) => {}
@@ -571,17 +635,7 @@ fn open_outbox(config: &HostConfig) -> Result<(Outbox, std::fs::File), ServeErro
         ),
         Err(err) => return Err(ServeError::Io(err.to_string())),
     }
-    if let Ok(counts) = store.counts() {
-        tracing::info!(
-            database = %database.display(),
-            pending = counts.get(Status::Pending),
-            dead = counts.get(Status::Dead),
-            "outbox open"
-        );
-    }
-    let outbox = Outbox::start(store, &config.outbox)
-        .map_err(|e| ServeError::Io(format!("cannot start the outbox: {e}")))?;
-    Ok((outbox, lock))
+    Ok((store, lock))
 }
 
 #[cfg(unix)]
@@ -635,5 +689,71 @@ async fn reload_loop(
                 }
             };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::open_outbox;
+    use crate::config::HostConfig;
+    use crate::outbox::tests::{T0, customer, pg_server};
+    use crate::outbox::{Filter, OutboxStore, PostgresStore, Status, Timestamp};
+
+    /// `serve` opens a PostgreSQL outbox from async code (the client must
+    /// not run on the runtime's threads), without a lock file and without
+    /// releasing the leases of other hosts; dropping it in the runtime is
+    /// fine.
+    #[test]
+    fn opens_a_postgres_outbox_from_async_code() {
+        let Some(url) = pg_server::database("serve_open_outbox") else {
+            return;
+        };
+        // Another host has a notification in flight.
+        let other_host = PostgresStore::connect(&url, 1).unwrap();
+        let t = Timestamp::now();
+        other_host
+            .enqueue_batch(&[customer("busy", T0)], t)
+            .unwrap();
+        let claimed = other_host
+            .claim_due(t, 1, Duration::from_secs(600))
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("host.toml");
+        std::fs::write(
+            &path,
+            "[outbox]\nbackend = \"postgres\"\npostgres_url_env = \"SERVE_TEST_PG_URL\"\n\
+             postgres_pool_size = 2\n",
+        )
+        .unwrap();
+        let config = HostConfig::from_file_with_env(&path, &|_| None).unwrap();
+        let env = move |name: &str| (name == "SERVE_TEST_PG_URL").then(|| url.clone());
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let err = open_outbox(&config, &|_| None).await.unwrap_err();
+            assert!(err.to_string().contains("SERVE_TEST_PG_URL"), "{err}");
+
+            let (outbox, lock) = open_outbox(&config, &env).await.unwrap();
+            assert!(lock.is_none(), "no lock file: hosts share the queue");
+            let sqlite = config.outbox.database_path(&config.data_dir);
+            assert!(!sqlite.with_extension("lock").exists());
+            let report = outbox.enqueue(vec![customer("new", T0)]).await.unwrap();
+            assert_eq!(report.queued(), 1);
+            drop(outbox);
+        });
+        let records = other_host.list(&Filter::default()).unwrap();
+        let busy = records.iter().find(|r| r.platform_id == "busy").unwrap();
+        assert_eq!(
+            busy.status,
+            Status::InFlight,
+            "the other host's lease is left alone"
+        );
     }
 }

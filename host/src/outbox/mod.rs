@@ -11,6 +11,8 @@
 //!   call) and the coalescing rules every backend keeps.
 //! - [`sqlite`]: [`SqliteStore`], the embedded backend (WAL, `synchronous =
 //!   FULL`, safe to open from a second process such as the CLI).
+//! - [`postgres`]: [`PostgresStore`], one database shared by several hosts
+//!   (`FOR UPDATE SKIP LOCKED` claims, leases that expire by time).
 //! - [`writer`]: [`Outbox`], the group-commit handle: one writer thread turns
 //!   every enqueue waiting at that moment into one transaction (one fsync),
 //!   and answers each caller after the commit.
@@ -47,6 +49,7 @@ pub mod cli;
 pub mod client;
 pub mod delivery;
 pub mod model;
+pub mod postgres;
 pub mod settings;
 pub mod sqlite;
 pub mod store;
@@ -54,8 +57,9 @@ pub mod timestamp;
 pub mod writer;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
+pub use self::postgres::{PostgresError, PostgresStore};
 pub use delivery::{
     AttemptEvent, AttemptKind, Credentials, DeliveryObserver, DeliverySettings, DeliveryStats,
     DeliveryStatsSnapshot, DeliveryWorker,
@@ -64,7 +68,7 @@ pub use model::{
     Claimed, Counts, EnqueueOutcome, EnqueueReport, EntityKind, Filter, Finish, Marked,
     NewNotification, Operation, Record, RetryReport, Selector, Status,
 };
-pub use settings::{BoldApiPaths, BoldApiSettings, OutboxSettings, SettingsError};
+pub use settings::{Backend, BoldApiPaths, BoldApiSettings, OutboxSettings, SettingsError};
 pub use sqlite::SqliteStore;
 pub use store::OutboxStore;
 pub use timestamp::Timestamp;
@@ -89,6 +93,25 @@ pub enum OutboxError {
     /// SQLite reported an error.
     #[error("outbox database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The PostgreSQL database could not be reached or prepared.
+    #[error("cannot connect to the outbox database {target}: {source}")]
+    Connect {
+        /// Where (host, port, database and user; never the password).
+        target: String,
+        /// Why.
+        #[source]
+        source: Box<OutboxError>,
+    },
+    /// The PostgreSQL connection URL cannot be used.
+    #[error("the PostgreSQL URL is invalid: {0}")]
+    PostgresUrl(String),
+    /// PostgreSQL reported an error (its code and message; never the
+    /// `DETAIL`, which may quote a row).
+    #[error("outbox database: {0}")]
+    Postgres(#[from] PostgresError),
+    /// Every pooled PostgreSQL connection stayed busy for this long.
+    #[error("no PostgreSQL connection became free within {0:?}")]
+    PoolTimeout(std::time::Duration),
     /// The database was written by a newer version of the host.
     #[error(
         "outbox database schema version {found} is newer than this host supports ({supported})"

@@ -177,11 +177,52 @@ fn check_template(template: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An environment variable name: ASCII letters, digits and `_`, not
+/// starting with a digit.
+fn check_env_name(name: &str) -> Result<(), &'static str> {
+    let mut chars = name.chars();
+    match chars.next() {
+        None => Err("it is empty"),
+        Some(c) if c.is_ascii_digit() => {
+            Err("an environment variable name cannot start with a digit")
+        }
+        Some(c) if !(c.is_ascii_alphanumeric() || c == '_') => {
+            Err("an environment variable name has only ASCII letters, digits and '_'")
+        }
+        Some(_) if !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+            Err("an environment variable name has only ASCII letters, digits and '_'")
+        }
+        Some(_) => Ok(()),
+    }
+}
+
 fn nonzero(field: &'static str, value: u64) -> Result<(), SettingsError> {
     if value == 0 {
         Err(SettingsError::Zero { field })
     } else {
         Ok(())
+    }
+}
+
+/// Where the queue is kept (`[outbox] backend`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// An embedded SQLite file (`database`), one server per file.
+    #[default]
+    Sqlite,
+    /// A PostgreSQL database (the URL in the environment variable named by
+    /// `postgres_url_env`), shared by any number of hosts.
+    Postgres,
+}
+
+impl Backend {
+    /// `"sqlite"` or `"postgres"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
     }
 }
 
@@ -195,9 +236,19 @@ fn nonzero(field: &'static str, value: u64) -> Result<(), SettingsError> {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutboxSettings {
+    /// Where the queue is kept (default [`Backend::Sqlite`]).
+    pub backend: Backend,
     /// The SQLite file (default `<data_dir>/outbox/outbox.sqlite3`, see
-    /// [`database_path`](Self::database_path)).
+    /// [`database_path`](Self::database_path)); not used by the PostgreSQL
+    /// backend.
     pub database: Option<PathBuf>,
+    /// The environment variable holding the PostgreSQL connection URL
+    /// (`postgresql://user:password@host:port/dbname`, or key=value
+    /// parameters); required when `backend = "postgres"`. The URL holds a
+    /// password, so it is never written in the host file itself.
+    pub postgres_url_env: Option<String>,
+    /// Connections each host keeps to PostgreSQL (default 4).
+    pub postgres_pool_size: usize,
     /// First retry's nominal wait (default 1,000 ms); it doubles per
     /// attempt.
     pub initial_backoff_ms: u64,
@@ -234,7 +285,10 @@ pub struct OutboxSettings {
 impl Default for OutboxSettings {
     fn default() -> Self {
         Self {
+            backend: Backend::Sqlite,
             database: None,
+            postgres_url_env: None,
+            postgres_pool_size: 4,
             initial_backoff_ms: 1_000,
             max_backoff_ms: 3_600_000,
             max_attempts: 44,
@@ -251,9 +305,25 @@ impl Default for OutboxSettings {
 }
 
 impl OutboxSettings {
-    /// Checks that counts and durations are non-zero and
-    /// `initial_backoff_ms <= max_backoff_ms`.
+    /// Checks that counts and durations are non-zero,
+    /// `initial_backoff_ms <= max_backoff_ms`, and that the PostgreSQL
+    /// backend names the variable of its URL (a plausible variable name).
     pub fn validate(&self) -> Result<(), SettingsError> {
+        nonzero("outbox.postgres_pool_size", self.postgres_pool_size as u64)?;
+        if let Some(name) = &self.postgres_url_env {
+            check_env_name(name).map_err(|reason| SettingsError::Range {
+                field: "outbox.postgres_url_env",
+                reason: reason.into(),
+            })?;
+        }
+        if self.backend == Backend::Postgres && self.postgres_url_env.is_none() {
+            return Err(SettingsError::Missing {
+                field: "outbox.postgres_url_env",
+                reason: "backend = \"postgres\" reads the connection URL from this \
+                         environment variable"
+                    .into(),
+            });
+        }
         nonzero("outbox.initial_backoff_ms", self.initial_backoff_ms)?;
         nonzero("outbox.max_backoff_ms", self.max_backoff_ms)?;
         nonzero("outbox.max_attempts", u64::from(self.max_attempts))?;
@@ -281,6 +351,38 @@ impl OutboxSettings {
         self.database
             .clone()
             .unwrap_or_else(|| data_dir.join("outbox").join("outbox.sqlite3"))
+    }
+
+    /// The PostgreSQL connection URL, read from the environment variable
+    /// `postgres_url_env`. The value is a secret: callers never log it.
+    pub fn postgres_url(&self) -> Result<String, SettingsError> {
+        self.postgres_url_with_env(&|name| std::env::var(name).ok())
+    }
+
+    /// [`postgres_url`](Self::postgres_url) with an injected environment
+    /// lookup (`None`: unset, or not valid UTF-8).
+    pub fn postgres_url_with_env(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<String, SettingsError> {
+        let field = "outbox.postgres_url_env";
+        let name = self
+            .postgres_url_env
+            .as_deref()
+            .ok_or_else(|| SettingsError::Missing {
+                field,
+                reason: "no environment variable is named for the PostgreSQL URL".into(),
+            })?;
+        let unset = |reason: &str| SettingsError::EnvUnset {
+            field,
+            var: name.to_owned(),
+            reason: reason.into(),
+        };
+        match env(name) {
+            Some(url) if !url.trim().is_empty() => Ok(url),
+            Some(_) => Err(unset("it is empty")),
+            None => Err(unset("it is not set")),
+        }
     }
 
     /// The first retry's nominal wait.
@@ -346,6 +448,24 @@ pub enum SettingsError {
         /// The key.
         field: &'static str,
         /// Why.
+        reason: String,
+    },
+    /// A key that the other settings make required is missing.
+    #[error("{field} is required: {reason}")]
+    Missing {
+        /// The key.
+        field: &'static str,
+        /// Why it is needed.
+        reason: String,
+    },
+    /// The environment variable a key names has no usable value.
+    #[error("{field} names the environment variable {var}, but {reason}")]
+    EnvUnset {
+        /// The key.
+        field: &'static str,
+        /// The variable's name (never its value).
+        var: String,
+        /// Why it cannot be used.
         reason: String,
     },
 }
@@ -458,6 +578,76 @@ mod tests {
                 field: "outbox.concurrency"
             })
         );
+    }
+
+    #[test]
+    fn the_postgres_backend_needs_its_url_variable() {
+        let s: OutboxSettings = toml::from_str("backend = \"postgres\"").unwrap();
+        assert_eq!(s.backend, Backend::Postgres);
+        assert_eq!(s.postgres_pool_size, 4);
+        let err = s.validate().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                SettingsError::Missing {
+                    field: "outbox.postgres_url_env",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("outbox.postgres_url_env"), "{err}");
+
+        let s: OutboxSettings = toml::from_str(
+            "backend = \"postgres\"\npostgres_url_env = \"PLUGIN_HOST_TEST_UNSET_PG_URL\"\n\
+             postgres_pool_size = 2",
+        )
+        .unwrap();
+        s.validate().unwrap();
+        assert_eq!(s.postgres_pool_size, 2);
+        let err = s.postgres_url().unwrap_err();
+        assert_eq!(
+            err,
+            SettingsError::EnvUnset {
+                field: "outbox.postgres_url_env",
+                var: "PLUGIN_HOST_TEST_UNSET_PG_URL".into(),
+                reason: "it is not set".into(),
+            }
+        );
+        assert!(err.to_string().contains("PLUGIN_HOST_TEST_UNSET_PG_URL"));
+
+        for bad in ["", "1URL", "PG-URL", "PG URL", "postgresql://x"] {
+            let s = OutboxSettings {
+                backend: Backend::Postgres,
+                postgres_url_env: Some(bad.into()),
+                ..OutboxSettings::default()
+            };
+            assert!(
+                matches!(
+                    s.validate(),
+                    Err(SettingsError::Range {
+                        field: "outbox.postgres_url_env",
+                        ..
+                    })
+                ),
+                "{bad:?}"
+            );
+        }
+        let s = OutboxSettings {
+            postgres_pool_size: 0,
+            ..OutboxSettings::default()
+        };
+        assert_eq!(
+            s.validate(),
+            Err(SettingsError::Zero {
+                field: "outbox.postgres_pool_size"
+            })
+        );
+        assert!(toml::from_str::<OutboxSettings>("backend = \"mysql\"").is_err());
+        // The default is SQLite, which needs no URL.
+        let s = OutboxSettings::default();
+        assert_eq!(s.backend, Backend::Sqlite);
+        s.validate().unwrap();
     }
 
     #[test]

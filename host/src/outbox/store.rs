@@ -35,26 +35,22 @@ use super::{
 ///
 /// # On PostgreSQL
 ///
-/// The same trait maps onto one PostgreSQL database shared by several hosts
-/// (a blocking client such as `postgres`, or `tokio-postgres` driven from
-/// the writer thread):
-/// - the schema is the SQLite one (`sqlite::schema`) with `bigserial` ids and
-///   `bigint` microseconds; the partial unique index "one `in_flight` row per
-///   entity" is kept as the last line of defence;
-/// - `enqueue_batch` is one transaction: `INSERT … ON CONFLICT
-///   (idempotency_key) DO NOTHING RETURNING id` for duplicates, and the
-///   entity's newest-state row read with `SELECT … FOR UPDATE` (inserted with
-///   `ON CONFLICT DO NOTHING` first), which serialises enqueues of one entity
-///   across hosts;
-/// - `claim_due` is `UPDATE outbox SET status = 'in_flight', … WHERE id IN
-///   (SELECT id FROM outbox n WHERE status = 'pending' AND next_attempt_at <=
-///   $now AND NOT EXISTS (in-flight row of the same entity) ORDER BY
-///   next_attempt_at, id LIMIT $n FOR UPDATE SKIP LOCKED) RETURNING …`: two
-///   hosts never claim the same row, and a race on one entity is caught by
-///   the unique index (the loser retries the claim without that row);
+/// [`PostgresStore`](super::PostgresStore) keeps the same rules in one
+/// database shared by several hosts (see its module for the details):
+/// - the schema is the SQLite one with `bigint` ids and microseconds; the
+///   partial unique index "one `in_flight` row per entity" is kept as the
+///   last line of defence;
+/// - `enqueue_batch` is one transaction that first locks the batch's
+///   entities' newest-state rows in key order (`INSERT … ON CONFLICT DO
+///   UPDATE … RETURNING`), which serialises enqueues of one entity across
+///   hosts; moving a row back to pending share-locks its entity's row too;
+/// - `claim_due` takes rows with `FOR UPDATE SKIP LOCKED`: two hosts never
+///   claim the same row, and a race on one entity is caught by the unique
+///   index (the loser retries the claim, which then skips that entity);
 /// - `now` comes from the caller as here (hosts keep their clocks in sync
 ///   with NTP); leases make a crashed host's rows claimable again after
-///   `release_expired_leases`.
+///   `release_expired_leases`, and `release_all_leases` is never used at
+///   start-up, since other hosts may be delivering.
 pub trait OutboxStore: Send + Sync + 'static {
     /// Stores a batch in one transaction (one commit) and says what became
     /// of each notification, in order. `now` is the enqueue time.

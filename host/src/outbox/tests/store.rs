@@ -1,8 +1,12 @@
-//! The SQLite store: lifecycle, coalescing, duplicates, leases, dead
-//! letters, purge, a second connection, and a randomised run against the
-//! ordering invariants.
+//! The store rules, for every backend: lifecycle, coalescing, duplicates,
+//! leases, dead letters, purge, a second connection, and a randomised run
+//! against the ordering invariants. Each case is a function over a
+//! [`Backend`]; [`store_cases!`] makes them tests, here for SQLite and in
+//! `postgres.rs` for PostgreSQL. SQLite's own tests (schema, file modes)
+//! follow the cases.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +17,84 @@ use crate::outbox::{
     Selector, SqliteStore, Status, Timestamp,
 };
 
+/// A backend under test, with a fresh empty queue.
+pub trait Backend {
+    /// The store under test.
+    fn store(&self) -> Arc<dyn OutboxStore>;
+    /// Another store on the same queue (another process, or another host).
+    fn another(&self) -> Arc<dyn OutboxStore>;
+    /// Counts rows with `sql` (`{table}` stands for the notifications
+    /// table), read outside the store.
+    fn count(&self, sql: &str) -> i64;
+
+    /// Panics unless the ordering invariants hold: at most one pending and
+    /// one in-flight row per entity, and a pending row is always its
+    /// entity's newest state.
+    fn check_invariants(&self, step: usize) {
+        for status in ["in_flight", "pending"] {
+            let n = self.count(&format!(
+                "SELECT count(*) FROM (SELECT 1 FROM {{table}} WHERE status = '{status}' \
+                 GROUP BY plugin, shop, kind, platform_id HAVING count(*) > 1) AS twice"
+            ));
+            assert_eq!(n, 0, "step {step}: two {status} rows for one entity");
+        }
+        let n = self.count(
+            "SELECT count(*) FROM {table} p WHERE p.status = 'pending' AND EXISTS ( \
+               SELECT 1 FROM {table} o WHERE o.plugin = p.plugin AND o.shop = p.shop \
+                 AND o.kind = p.kind AND o.platform_id = p.platform_id \
+                 AND o.status != 'superseded' \
+                 AND (o.updated_at_micros > p.updated_at_micros \
+                      OR (o.updated_at_micros = p.updated_at_micros AND o.id > p.id)))",
+        );
+        assert_eq!(
+            n, 0,
+            "step {step}: a pending row is not its entity's newest state"
+        );
+    }
+}
+
+/// The SQLite backend: a file in a temporary directory.
+pub struct SqliteBackend {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    store: Arc<SqliteStore>,
+}
+
+impl SqliteBackend {
+    /// A fresh database (the name is unused: every store has its own file).
+    pub fn new(_name: &str) -> Option<Self> {
+        let (dir, path, store) = temp_store();
+        Some(Self {
+            _dir: dir,
+            path,
+            store,
+        })
+    }
+}
+
+impl Backend for SqliteBackend {
+    fn store(&self) -> Arc<dyn OutboxStore> {
+        self.store.clone()
+    }
+
+    fn another(&self) -> Arc<dyn OutboxStore> {
+        Arc::new(SqliteStore::open(&self.path).unwrap())
+    }
+
+    fn count(&self, sql: &str) -> i64 {
+        let conn = rusqlite::Connection::open(&self.path).unwrap();
+        conn.query_row(&sql.replace("{table}", "notifications"), [], |r| r.get(0))
+            .unwrap()
+    }
+}
+
+/// The cases on SQLite.
+mod sqlite {
+    use super::SqliteBackend;
+
+    store_cases!(SqliteBackend::new);
+}
+
 const LEASE: Duration = Duration::from_secs(40);
 const SEC: i64 = 1_000_000;
 
@@ -20,7 +102,7 @@ fn now() -> Timestamp {
     Timestamp::from_micros(T0 + 3600 * SEC)
 }
 
-fn status_of(store: &SqliteStore, id: i64) -> Status {
+fn status_of(store: &dyn OutboxStore, id: i64) -> Status {
     store
         .list(&Filter::default())
         .unwrap()
@@ -37,10 +119,8 @@ fn queued_id(outcome: &EnqueueOutcome) -> i64 {
     }
 }
 
-#[test]
-fn enqueue_claim_deliver_lifecycle() {
-    let (_dir, path, store) = temp_store();
-    assert!(path.exists(), "open creates the parent directory");
+pub(super) fn enqueue_claim_deliver_lifecycle(b: &dyn Backend) {
+    let store = b.store();
     let t = now();
     assert_eq!(store.next_due_at().unwrap(), None);
     let out = store
@@ -108,9 +188,8 @@ fn enqueue_claim_deliver_lifecycle() {
     assert_eq!((counts.delivered, counts.dead, counts.total()), (1, 1, 2));
 }
 
-#[test]
-fn a_stale_notification_is_stored_superseded() {
-    let (_dir, _path, store) = temp_store();
+pub(super) fn a_stale_notification_is_stored_superseded(b: &dyn Backend) {
+    let store = b.store();
     let t = now();
     let newer = store
         .enqueue_batch(&[customer("1", T0 + 2 * SEC)], t)
@@ -119,8 +198,11 @@ fn a_stale_notification_is_stored_superseded() {
     let EnqueueOutcome::Stale { id } = older[0] else {
         panic!("{older:?}")
     };
-    assert_eq!(status_of(&store, id), Status::Superseded);
-    assert_eq!(status_of(&store, queued_id(&newer[0])), Status::Pending);
+    assert_eq!(status_of(store.as_ref(), id), Status::Superseded);
+    assert_eq!(
+        status_of(store.as_ref(), queued_id(&newer[0])),
+        Status::Pending
+    );
     // Stale against every status of the newer row: in flight, delivered,
     // dead; and after the newer row is purged.
     let claimed = store.claim_due(t, 10, LEASE).unwrap();
@@ -144,9 +226,8 @@ fn a_stale_notification_is_stored_superseded() {
     queued_id(&other[0]);
 }
 
-#[test]
-fn a_newer_notification_supersedes_the_pending_one() {
-    let (_dir, _path, store) = temp_store();
+pub(super) fn a_newer_notification_supersedes_the_pending_one(b: &dyn Backend) {
+    let store = b.store();
     let t = now();
     let a = queued_id(&store.enqueue_batch(&[customer("1", T0)], t).unwrap()[0]);
     let out = store.enqueue_batch(&[customer("1", T0 + SEC)], t).unwrap();
@@ -155,16 +236,15 @@ fn a_newer_notification_supersedes_the_pending_one() {
         EnqueueOutcome::Queued { superseded: 1, .. }
     ));
     let b = out[0].id();
-    assert_eq!(status_of(&store, a), Status::Superseded);
+    assert_eq!(status_of(store.as_ref(), a), Status::Superseded);
     let claimed = store.claim_due(t, 10, LEASE).unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].id, b);
     assert_eq!(payload_micros(&claimed[0].payload), T0 + SEC);
 }
 
-#[test]
-fn equal_timestamps_keep_the_later_enqueue() {
-    let (_dir, _path, store) = temp_store();
+pub(super) fn equal_timestamps_keep_the_later_enqueue(b: &dyn Backend) {
+    let store = b.store();
     let t = now();
     let mut first = customer("1", T0);
     first.payload = r#"{"v":1}"#.into();
@@ -180,9 +260,8 @@ fn equal_timestamps_keep_the_later_enqueue() {
     assert_eq!(claimed[0].payload, r#"{"v":2}"#);
 }
 
-#[test]
-fn a_deleted_after_saved_supersedes_it() {
-    let (_dir, _path, store) = temp_store();
+pub(super) fn a_deleted_after_saved_supersedes_it(b: &dyn Backend) {
+    let store = b.store();
     let t = now();
     let saved = note("p", "s", EntityKind::Product, Operation::Saved, "9", T0);
     let deleted = note(
@@ -194,7 +273,7 @@ fn a_deleted_after_saved_supersedes_it() {
         T0 + SEC,
     );
     let out = store.enqueue_batch(&[saved.clone(), deleted], t).unwrap();
-    assert_eq!(status_of(&store, out[0].id()), Status::Superseded);
+    assert_eq!(status_of(store.as_ref(), out[0].id()), Status::Superseded);
     let claimed = store.claim_due(t, 10, LEASE).unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].op, Operation::Deleted);
@@ -205,9 +284,8 @@ fn a_deleted_after_saved_supersedes_it() {
     assert!(matches!(out[0], EnqueueOutcome::Stale { .. }));
 }
 
-#[test]
-fn an_in_flight_notification_finishes_and_blocks_its_entity() {
-    let (_dir, _path, store) = temp_store();
+pub(super) fn an_in_flight_notification_finishes_and_blocks_its_entity(b: &dyn Backend) {
+    let store = b.store();
     let t = now();
     store.enqueue_batch(&[customer("1", T0)], t).unwrap();
     let first = store.claim_due(t, 10, LEASE).unwrap();
@@ -218,7 +296,7 @@ fn an_in_flight_notification_finishes_and_blocks_its_entity() {
         out[0],
         EnqueueOutcome::Queued { superseded: 0, .. }
     ));
-    assert_eq!(status_of(&store, first[0].id), Status::InFlight);
+    assert_eq!(status_of(store.as_ref(), first[0].id), Status::InFlight);
     assert!(
         store.claim_due(t, 10, LEASE).unwrap().is_empty(),
         "never two in flight for one entity"
@@ -235,9 +313,8 @@ fn an_in_flight_notification_finishes_and_blocks_its_entity() {
     assert_eq!(second[0].id, out[0].id());
 }
 
-#[test]
-fn a_retry_behind_a_newer_state_is_superseded() {
-    let (_dir, _path, store) = temp_store();
+pub(super) fn a_retry_behind_a_newer_state_is_superseded(b: &dyn Backend) {
+    let store = b.store();
     let t = now();
     store.enqueue_batch(&[customer("1", T0)], t).unwrap();
     let first = store.claim_due(t, 10, LEASE).unwrap();
@@ -246,15 +323,14 @@ fn a_retry_behind_a_newer_state_is_superseded() {
         store.mark_retry(first[0].id, t, t, "HTTP 500").unwrap(),
         Marked::Superseded
     );
-    assert_eq!(status_of(&store, first[0].id), Status::Superseded);
+    assert_eq!(status_of(store.as_ref(), first[0].id), Status::Superseded);
     let next = store.claim_due(t, 10, LEASE).unwrap();
     assert_eq!(next.len(), 1);
     assert_eq!(next[0].id, newer[0].id());
 }
 
-#[test]
-fn duplicates_are_ignored_by_idempotency_key() {
-    let (_dir, _path, store) = temp_store();
+pub(super) fn duplicates_are_ignored_by_idempotency_key(b: &dyn Backend) {
+    let store = b.store();
     let t = now();
     let n = customer("1", T0);
     let out = store.enqueue_batch(&[n.clone(), n.clone()], t).unwrap();
@@ -270,9 +346,8 @@ fn duplicates_are_ignored_by_idempotency_key() {
     assert_eq!(store.counts().unwrap().total(), 1);
 }
 
-#[test]
-fn leases_come_back_after_a_crash() {
-    let (_dir, path, store) = temp_store();
+pub(super) fn leases_come_back_after_a_crash(b: &dyn Backend) {
+    let store = b.store();
     let t = now();
     store
         .enqueue_batch(&[customer("1", T0), customer("2", T0)], t)
@@ -281,7 +356,7 @@ fn leases_come_back_after_a_crash() {
     assert_eq!(claimed.len(), 2);
     drop(store); // the process dies with both in flight
 
-    let store = SqliteStore::open(&path).unwrap();
+    let store = b.another();
     assert_eq!(store.counts().unwrap().in_flight, 2);
     let before_expiry = t.saturating_add(LEASE - Duration::from_secs(1));
     assert_eq!(store.release_expired_leases(before_expiry).unwrap(), 0);
@@ -308,9 +383,8 @@ fn leases_come_back_after_a_crash() {
     );
 }
 
-#[test]
-fn a_released_lease_behind_a_newer_state_is_superseded() {
-    let (_dir, _path, store) = temp_store();
+pub(super) fn a_released_lease_behind_a_newer_state_is_superseded(b: &dyn Backend) {
+    let store = b.store();
     let t = now();
     store.enqueue_batch(&[customer("1", T0)], t).unwrap();
     let first = store.claim_due(t, 10, LEASE).unwrap();
@@ -318,12 +392,11 @@ fn a_released_lease_behind_a_newer_state_is_superseded() {
     store
         .release_expired_leases(t.saturating_add(LEASE))
         .unwrap();
-    assert_eq!(status_of(&store, first[0].id), Status::Superseded);
+    assert_eq!(status_of(store.as_ref(), first[0].id), Status::Superseded);
 }
 
-#[test]
-fn dead_letters_come_back_with_cli_retry() {
-    let (_dir, _path, store) = temp_store();
+pub(super) fn dead_letters_come_back_with_cli_retry(b: &dyn Backend) {
+    let store = b.store();
     let t = now();
     let other_plugin = note(
         "other",
@@ -417,7 +490,7 @@ fn dead_letters_come_back_with_cli_retry() {
     .unwrap();
     assert_eq!(out.report.retried, vec![ids[2]]);
     assert_eq!(out.report.superseded, vec![ids[1]]);
-    assert_eq!(status_of(&store, ids[3]), Status::Dead);
+    assert_eq!(status_of(store.as_ref(), ids[3]), Status::Dead);
     let claimed = store.claim_due(t, 10, LEASE).unwrap();
     let mut micros: Vec<(String, i64)> = claimed
         .iter()
@@ -430,9 +503,8 @@ fn dead_letters_come_back_with_cli_retry() {
     );
 }
 
-#[test]
-fn purge_deletes_finished_rows_only() {
-    let (_dir, _path, store) = temp_store();
+pub(super) fn purge_deletes_finished_rows_only(b: &dyn Backend) {
+    let store = b.store();
     let t = now();
     let ids: Vec<i64> = store
         .enqueue_batch(
@@ -540,9 +612,8 @@ fn purge_deletes_finished_rows_only() {
     );
 }
 
-#[test]
-fn list_filters_and_prints() {
-    let (_dir, _path, store) = temp_store();
+pub(super) fn list_filters_and_prints(b: &dyn Backend) {
+    let store = b.store();
     let t = now();
     let evil = note(
         "sync",
@@ -666,10 +737,9 @@ fn the_database_is_private() {
 
 /// Two connections (as the server and the CLI in two processes would have)
 /// write at once: every write waits for the other's lock, none fails.
-#[test]
-fn a_second_connection_can_work_at_the_same_time() {
-    let (_dir, path, store) = temp_store();
-    let second = Arc::new(SqliteStore::open(&path).unwrap());
+pub(super) fn a_second_connection_can_work_at_the_same_time(b: &dyn Backend) {
+    let store = b.store();
+    let second = b.another();
     let t = now();
     let writer = {
         let store = Arc::clone(&store);
@@ -706,9 +776,8 @@ fn a_second_connection_can_work_at_the_same_time() {
 /// Random enqueues, claims, results, lease expiries, retries and purges on
 /// a few entities; after every step the invariants hold, and per entity the
 /// states claimed for sending never go back in time.
-#[test]
-fn randomised_operations_keep_the_ordering_invariants() {
-    let (_dir, path, store) = temp_store();
+pub(super) fn randomised_operations_keep_the_ordering_invariants(b: &dyn Backend) {
+    let store = b.store();
     let mut rng = fastrand::Rng::with_seed(0x0b0c);
     let mut clock = now();
     let mut in_flight: Vec<i64> = Vec::new();
@@ -780,30 +849,7 @@ fn randomised_operations_keep_the_ordering_invariants() {
                 }
             }
         }
-        check_invariants(&path, step);
+        b.check_invariants(step);
     }
     assert!(claims > 100, "the run exercised claims ({claims})");
-}
-
-fn check_invariants(path: &std::path::Path, step: usize) {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
-    for status in ["in_flight", "pending"] {
-        let n = count(&format!(
-            "SELECT count(*) FROM (SELECT 1 FROM notifications WHERE status = '{status}' \
-             GROUP BY plugin, shop, kind, platform_id HAVING count(*) > 1)"
-        ));
-        assert_eq!(n, 0, "step {step}: two {status} rows for one entity");
-    }
-    let n = count(
-        "SELECT count(*) FROM notifications p WHERE p.status = 'pending' AND EXISTS ( \
-           SELECT 1 FROM notifications o WHERE o.plugin = p.plugin AND o.shop = p.shop \
-             AND o.kind = p.kind AND o.platform_id = p.platform_id AND o.status != 'superseded' \
-             AND (o.updated_at_micros > p.updated_at_micros \
-                  OR (o.updated_at_micros = p.updated_at_micros AND o.id > p.id)))",
-    );
-    assert_eq!(
-        n, 0,
-        "step {step}: a pending row is not its entity's newest state"
-    );
 }
