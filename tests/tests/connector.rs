@@ -189,6 +189,18 @@ async fn bold_call(
     request.body(body).send().await.expect("answered")
 }
 
+/// Bold's Update Customer: `PUT /plugins/platform-sync/bold/{shop}/customers/{id}`.
+async fn update_customer(
+    client: &reqwest::Client,
+    server: &TestServer,
+    shop: &str,
+    id: &str,
+    body: &Value,
+) -> reqwest::Response {
+    let path = format!("/plugins/platform-sync/bold/{shop}/customers/{id}");
+    bold_call(client, server, "PUT", &path, body).await
+}
+
 fn keys(received: &[Received]) -> Vec<String> {
     received
         .iter()
@@ -218,14 +230,7 @@ async fn update_customer_notifies_bold_of_the_side_effect_on_the_old_default_add
         "country_code": "CA",
         "postal_code": "M5V 2T6",
     }]}});
-    let response = bold_call(
-        &client,
-        &server,
-        "PUT",
-        &format!("/plugins/platform-sync/bold/{SHOP}/customers/4242"),
-        &request,
-    )
-    .await;
+    let response = update_customer(&client, &server, SHOP, "4242", &request).await;
     assert_eq!(response.status(), 200, "{}", server.logs());
     let answer: Value = response.json().await.expect("JSON");
     let addresses = answer["customer"]["addresses"]
@@ -279,23 +284,9 @@ async fn update_customer_notifies_bold_of_the_side_effect_on_the_old_default_add
     assert_eq!(new_address["address_line_1"], "2 New Street");
 
     // Another shop, an unknown customer, an unsigned call.
-    let response = bold_call(
-        &client,
-        &server,
-        "PUT",
-        "/plugins/platform-sync/bold/other-shop/customers/4242",
-        &request,
-    )
-    .await;
+    let response = update_customer(&client, &server, "other-shop", "4242", &request).await;
     assert_eq!(response.status(), 404);
-    let response = bold_call(
-        &client,
-        &server,
-        "PUT",
-        &format!("/plugins/platform-sync/bold/{SHOP}/customers/nobody"),
-        &request,
-    )
-    .await;
+    let response = update_customer(&client, &server, SHOP, "nobody", &request).await;
     assert_eq!(response.status(), 404);
     let response = client
         .put(server.url(&format!(
@@ -662,14 +653,7 @@ async fn a_connector_cannot_reach_hosts_its_manifest_does_not_grant() {
     let client = reqwest::Client::new();
 
     let request = json!({"customer": {"first_name": "Grace"}});
-    let response = bold_call(
-        &client,
-        &server,
-        "PUT",
-        &format!("/plugins/platform-sync/bold/{SHOP}/customers/4242"),
-        &request,
-    )
-    .await;
+    let response = update_customer(&client, &server, SHOP, "4242", &request).await;
     assert_eq!(response.status(), 502, "{}", server.logs());
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(body["error"], "handler_error");
