@@ -125,6 +125,11 @@ mod examples {
             OwnedCall::Webhook { topic, body } => P::handle_webhook(topic, body, host)
                 .map(|()| Answer::Webhook)
                 .map_err(handler_fault),
+            // The baseline handlers are checkout plugins.
+            OwnedCall::PlatformEvent { .. } | OwnedCall::BoldRequest(_) => Err(Fault::new(
+                FaultKind::Unsupported,
+                "the native handlers are checkout plugins, not connectors",
+            )),
         }
     }
 }
