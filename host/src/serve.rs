@@ -453,19 +453,34 @@ async fn serve(
     let pool = SandboxPool::new(config.sandbox_threads)
         .map_err(|e| ServeError::Io(format!("cannot start sandbox threads: {e}")))?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let (outbox, _outbox_lock) = open_outbox(&config, &process_env).await?;
-    let delivery = DeliverySettings {
-        observer: Some(metrics.clone() as Arc<dyn DeliveryObserver>),
-        ..DeliverySettings::new(config.bold_api.clone(), config.outbox.clone())
-    };
-    let worker = DeliveryWorker::spawn(
-        outbox.clone(),
-        Arc::new(RegistryCredentials(registry.clone())),
-        delivery,
-        stop_rx.clone(),
-    )
-    .map_err(|e| ServeError::Io(format!("cannot start the delivery worker: {e}")))?;
-    let state = AppState::new(registry.clone(), pool, metrics).with_outbox(outbox);
+    let mut state = AppState::new(registry.clone(), pool, metrics.clone());
+    // The outbox (and its lock) only when a connector is served: servers of
+    // checkout plugins alone may share a data directory.
+    let has_connectors = config
+        .plugins
+        .iter()
+        .any(|p| p.manifest.connector.is_some());
+    let mut delivery_worker = None;
+    let mut _outbox_lock = None;
+    if has_connectors {
+        let (outbox, lock) = open_outbox(&config, &process_env).await?;
+        _outbox_lock = lock;
+        let delivery = DeliverySettings {
+            observer: Some(metrics.clone() as Arc<dyn DeliveryObserver>),
+            ..DeliverySettings::new(config.bold_api.clone(), config.outbox.clone())
+        };
+        let worker = DeliveryWorker::spawn(
+            outbox.clone(),
+            Arc::new(RegistryCredentials(registry.clone())),
+            delivery,
+            stop_rx.clone(),
+        )
+        .map_err(|e| ServeError::Io(format!("cannot start the delivery worker: {e}")))?;
+        delivery_worker = Some(worker);
+        state = state.with_outbox(outbox);
+    } else {
+        tracing::info!("no connector configured: the notification outbox is not opened");
+    }
 
     // Reload on file change (debounced) and on SIGHUP.
     let (changed_tx, changed_rx) = mpsc::unbounded_channel();
@@ -518,7 +533,9 @@ async fn serve(
     }
     // Deliveries in flight get the worker's grace period; what is left is
     // delivered after the next start.
-    let _ = worker.await;
+    if let Some(worker) = delivery_worker {
+        let _ = worker.await;
+    }
     served.map_err(|e| ServeError::Io(format!("server error: {e}")))?;
     tracing::info!("stopped");
     Ok(())
