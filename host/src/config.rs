@@ -256,15 +256,11 @@ impl HostConfig {
         path: &Path,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let raw = RawHostConfig::read(path)?;
         let invalid = |message: String| ConfigError::Invalid {
             path: path.to_owned(),
             message,
         };
-        let raw: RawHostConfig = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
         let base = path.parent().unwrap_or(Path::new("."));
 
         let listen = match raw.listen {
@@ -289,16 +285,11 @@ impl HostConfig {
         raw.bold_api
             .validate()
             .map_err(|e| invalid(e.to_string()))?;
-        raw.outbox.validate().map_err(|e| invalid(e.to_string()))?;
         let data_dir = resolve(
             base,
             &raw.data_dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
         );
-        let mut outbox = raw.outbox;
-        outbox.database = Some(match outbox.database.take() {
-            Some(file) => resolve(base, &file),
-            None => outbox.database_path(&data_dir),
-        });
+        let outbox = resolve_outbox(raw.outbox, base, &data_dir).map_err(invalid)?;
 
         let mut config = Self {
             path: path.to_owned(),
@@ -367,18 +358,6 @@ impl HostConfig {
         Ok(config)
     }
 
-    /// The outbox database a host file uses, without loading its plugins
-    /// or secrets (for `plugin-host outbox`, which may run where the
-    /// plugins' secrets are not set). The SQLite file; see
-    /// [`outbox_settings`](Self::outbox_settings) for the backend.
-    pub fn outbox_database(path: &Path) -> Result<PathBuf, ConfigError> {
-        let settings = Self::outbox_settings(path)?;
-        settings.database.ok_or_else(|| ConfigError::Invalid {
-            path: path.to_owned(),
-            message: "field `outbox.database` could not be resolved".into(),
-        })
-    }
-
     /// The `[outbox]` table of a host file, validated, with `database`
     /// resolved as [`from_file`](Self::from_file) does (relative to the
     /// file, default `<data_dir>/outbox/outbox.sqlite3`). Loads no plugin
@@ -386,27 +365,16 @@ impl HostConfig {
     /// variable until the store is opened
     /// ([`OutboxSettings::postgres_url`]).
     pub fn outbox_settings(path: &Path) -> Result<OutboxSettings, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        let invalid = |message: String| ConfigError::Invalid {
-            path: path.to_owned(),
-            message,
-        };
-        let raw: RawHostConfig = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-        raw.outbox.validate().map_err(|e| invalid(e.to_string()))?;
+        let raw = RawHostConfig::read(path)?;
         let base = path.parent().unwrap_or(Path::new("."));
         let data_dir = resolve(
             base,
             &raw.data_dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
         );
-        let mut outbox = raw.outbox;
-        outbox.database = Some(match outbox.database.take() {
-            Some(file) => resolve(base, &file),
-            None => outbox.database_path(&data_dir),
-        });
-        Ok(outbox)
+        resolve_outbox(raw.outbox, base, &data_dir).map_err(|message| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        })
     }
 
     /// Every manifest the host file names, in order: `plugins`, then each
@@ -532,6 +500,35 @@ impl HostConfig {
             connector_secrets,
         })
     }
+}
+
+impl RawHostConfig {
+    /// Reads and parses the host file (strict: unknown keys are errors).
+    fn read(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
+    }
+}
+
+/// Validates `[outbox]` and resolves `database` against the host file's
+/// directory (default `<data_dir>/outbox/outbox.sqlite3`).
+fn resolve_outbox(
+    mut outbox: OutboxSettings,
+    base: &Path,
+    data_dir: &Path,
+) -> Result<OutboxSettings, String> {
+    outbox.validate().map_err(|e| e.to_string())?;
+    outbox.database = Some(match outbox.database.take() {
+        Some(file) => resolve(base, &file),
+        None => outbox.database_path(data_dir),
+    });
+    Ok(outbox)
 }
 
 fn default_public_url(listen: SocketAddr) -> String {

@@ -31,6 +31,22 @@ pub(super) struct Outcome {
 }
 
 impl Outcome {
+    /// The plugin answered: `body` with `status`.
+    pub(super) fn answered(
+        status: StatusCode,
+        body: String,
+        event: String,
+        fuel: Option<u64>,
+    ) -> Self {
+        Self {
+            response: json_response(status, body),
+            event,
+            outcome: "ok",
+            fault: None,
+            fuel,
+        }
+    }
+
     /// A handler fault on a route where the host is a gateway to the
     /// plugin: `unsupported` → 404, `overloaded` → 503, any other → 502.
     pub(super) fn gateway_fault(fault: Fault, event: String, fuel: Option<u64>) -> Self {
@@ -62,7 +78,7 @@ impl Outcome {
     }
 }
 
-pub(super) fn json_response(status: StatusCode, body: String) -> Response {
+fn json_response(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
@@ -208,13 +224,7 @@ pub(super) async fn event(
         };
         let fuel = Some(invocation.report.fuel_used);
         match invocation.outcome {
-            Ok(answer) => Outcome {
-                response: json_response(StatusCode::OK, answer.body().to_owned()),
-                event: label,
-                outcome: "ok",
-                fault: None,
-                fuel,
-            },
+            Ok(answer) => Outcome::answered(StatusCode::OK, answer.body().to_owned(), label, fuel),
             Err(fault) if fault.kind == FaultKind::Overloaded => {
                 let mut outcome = Outcome::error(ApiError::Saturated, label);
                 outcome.fault = Some(fault);
@@ -264,13 +274,7 @@ async fn other_call(
     };
     let fuel = Some(invocation.report.fuel_used);
     match invocation.outcome {
-        Ok(answer) => Outcome {
-            response: json_response(StatusCode::OK, answer.body().to_owned()),
-            event: label,
-            outcome: "ok",
-            fault: None,
-            fuel,
-        },
+        Ok(answer) => Outcome::answered(StatusCode::OK, answer.body().to_owned(), label, fuel),
         Err(fault) => Outcome::gateway_fault(fault, label, fuel),
     }
 }

@@ -14,7 +14,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 
 use super::AppState;
-use super::calls::{Outcome, bounded_label, json_response, observe, run};
+use super::calls::{Outcome, bounded_label, observe, run};
 use super::checks::{Auth, Checked, Incoming, Rules, check_with};
 use super::error::ApiError;
 use crate::connector::Notification;
@@ -143,13 +143,7 @@ async fn answer(state: &AppState, checked: &Checked, call: OwnedCall, label: Str
             return outcome;
         }
     }
-    Outcome {
-        response: json_response(status, body),
-        event: label,
-        outcome: "ok",
-        fault: None,
-        fuel,
-    }
+    Outcome::answered(status, body, label, fuel)
 }
 
 async fn commit(state: &AppState, batch: Vec<NewNotification>) -> Result<(), String> {
