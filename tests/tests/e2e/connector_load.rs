@@ -3,7 +3,7 @@
 //! mock Bold API on 127.0.0.1. Ignored by default (it is a measurement):
 //!
 //! ```sh
-//! cargo test --release -p plugin-tests --test connector_load -- --ignored --nocapture
+//! cargo test --release -p plugin-tests --test e2e -- --ignored --nocapture connector_load
 //! ```
 //!
 //! Prints webhooks/s accepted, notifications/s delivered, and the delay
