@@ -48,6 +48,7 @@ format = "json"
 [defaults]
 max_concurrency = 256
 queue = 1024
+${ENGINE_TOML:-}
 TOML
 
 start() { # $1 = name, rest = extra args; sets ADDR

@@ -21,6 +21,7 @@
 //! signature = { max_skew_secs = 300 }
 //! [engine]                             # runtime::EngineSettings
 //! max_memory_bytes = 1073741824
+//! prewarm = true                       # spare sandboxes, off the call path
 //! ```
 //!
 //! Paths are relative to the host file; paths in a manifest are relative to
@@ -132,6 +133,7 @@ struct RawEngine {
     memory_keep_resident: Option<usize>,
     max_wasm_stack: Option<usize>,
     pagemap_scan: Option<bool>,
+    prewarm: Option<bool>,
 }
 
 impl RawEngine {
@@ -145,6 +147,7 @@ impl RawEngine {
             memory_keep_resident: self.memory_keep_resident.unwrap_or(d.memory_keep_resident),
             max_wasm_stack: self.max_wasm_stack.unwrap_or(d.max_wasm_stack),
             pagemap_scan: self.pagemap_scan.unwrap_or(d.pagemap_scan),
+            prewarm: self.prewarm.unwrap_or(d.prewarm),
         };
         for (name, value) in [
             ("max_memory_bytes", settings.max_memory_bytes),

@@ -204,6 +204,8 @@ pub fn run(
             .memory_bytes
             .max(EngineSettings::default().max_memory_bytes),
         max_concurrent_instances: 1,
+        // One call: no next call to prepare a sandbox for.
+        prewarm: false,
         ..EngineSettings::default()
     };
     let runtime = Runtime::new(&engine, cache).map_err(|e| usage(e.to_string()))?;

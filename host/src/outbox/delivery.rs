@@ -387,9 +387,14 @@ impl DeliveryWorker {
 
     /// Records finished sends in one transaction, then logs and counts them.
     async fn record(&mut self, done: Vec<Result<Sent, JoinError>>) {
-        self.stats
-            .in_flight
-            .fetch_sub(done.len() as u64, Ordering::Relaxed);
+        // Out of flight only once recorded and counted, so that a reader
+        // who sees nothing in flight sees every result counted.
+        let finished = done.len() as u64;
+        self.record_results(done).await;
+        self.stats.in_flight.fetch_sub(finished, Ordering::Relaxed);
+    }
+
+    async fn record_results(&mut self, done: Vec<Result<Sent, JoinError>>) {
         let now = Timestamp::now();
         let mut sent = Vec::with_capacity(done.len());
         for joined in done {

@@ -27,6 +27,11 @@ pub struct EngineSettings {
     /// instead of the whole kept-resident prefix. Off by default: measured
     /// no faster for 192 KiB guests (README, Measurements).
     pub pagemap_scan: bool,
+    /// Instantiate each plugin's next sandbox after a call returns, so the
+    /// next call finds it ready (instantiation and teardown leave the
+    /// call's path). At most a quarter of `max_concurrent_instances` are
+    /// held as spares. Every call still gets an instance nothing ran in.
+    pub prewarm: bool,
 }
 
 impl Default for EngineSettings {
@@ -37,6 +42,7 @@ impl Default for EngineSettings {
             memory_keep_resident: 2 * 1024 * 1024,
             max_wasm_stack: 512 * 1024,
             pagemap_scan: false,
+            prewarm: true,
         }
     }
 }

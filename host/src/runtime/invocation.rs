@@ -1,16 +1,18 @@
 //! One invocation: a fresh store and instance, the call under fuel, memory
 //! and deadline limits, and the classification of whatever went wrong.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmtime::{Engine, Store, Trap};
 
 use super::LoadInfo;
-use super::bindings::connector::PlatformConnectorPre;
 use super::bindings::connector::checkout::plugin::connector_types as cwit;
-use super::bindings::{CheckoutPluginPre, Event, HandlerError};
+use super::bindings::connector::{PlatformConnector, PlatformConnectorPre};
+use super::bindings::{CheckoutPlugin, CheckoutPluginPre, Event, HandlerError};
 use super::log_capture::{InvocationLog, LogSink};
 use super::sandbox::{Outbound, PluginConfig, Sandbox};
+use super::spare::{Spare, SpareBudget, SpareTicket};
 use crate::actions::{self, ActionPolicy};
 use crate::connector::notification::{self, Notification};
 use crate::fault::{Fault, FaultKind};
@@ -192,8 +194,12 @@ pub struct Report {
     pub memory_peak: u64,
     /// Memory limit in bytes.
     pub memory_limit: u64,
-    /// Wall-clock time of instantiation and call.
+    /// Wall-clock time of the call, and of instantiation when no spare
+    /// sandbox was ready.
     pub elapsed: Duration,
+    /// The sandbox was instantiated ahead of the call (a spare, never used
+    /// before), so instantiation was not on this call's path.
+    pub prewarmed: bool,
     /// The deadline.
     pub timeout: Duration,
     /// Bytes of the answer (0 when there is none).
@@ -215,6 +221,7 @@ impl Report {
             memory_peak: 0,
             memory_limit: limits.memory_bytes,
             elapsed: Duration::ZERO,
+            prewarmed: false,
             timeout: limits.timeout(),
             output_bytes: 0,
             output_limit: limits.output_bytes,
@@ -250,6 +257,25 @@ pub(super) struct PluginInner {
     pub(super) config: PluginConfig,
     pub(super) policy: ActionPolicy,
     pub(super) load: LoadInfo,
+    /// The sandbox instantiated ahead of the next call, if any.
+    pub(super) spare: Spare<Sandboxed>,
+    /// Spares are made only when the runtime allows them.
+    pub(super) spare_budget: Option<Arc<SpareBudget>>,
+}
+
+/// The instance of the plugin's world inside a store.
+enum Instance {
+    Checkout(CheckoutPlugin),
+    Connector(PlatformConnector),
+}
+
+/// A store with one instance in it that has not been called yet.
+pub(super) struct Sandboxed {
+    store: Store<Sandbox>,
+    instance: Instance,
+    log: LogSink,
+    /// Held while it waits as a spare.
+    ticket: Option<SpareTicket>,
 }
 
 /// What the guest returned, before validation.
@@ -265,9 +291,85 @@ enum Raw {
 const MAX_REASON: usize = 512;
 
 impl PluginInner {
-    pub(super) async fn invoke(&self, call: Call<'_>) -> Invocation {
+    pub(super) async fn invoke(self: &Arc<Self>, call: Call<'_>) -> Invocation {
         let limits = &self.limits;
         let fuel_limit = limits.fuel_for(call.body_len());
+        let started = Instant::now();
+        let deadline = tokio::time::Instant::now() + limits.timeout();
+        let timeout = || {
+            Fault::new(
+                FaultKind::Timeout,
+                format!("deadline of {} ms passed", limits.timeout_ms),
+            )
+        };
+        let spare = self.spare.take();
+        let prewarmed = spare.is_some();
+        let sandboxed = match spare {
+            Some(mut sandboxed) => {
+                sandboxed.ticket = None;
+                // Instantiation ran under the base fuel; the call gets its own.
+                let _ = sandboxed.store.set_fuel(fuel_limit);
+                Ok(sandboxed)
+            }
+            None => match tokio::time::timeout_at(deadline, self.instantiate(fuel_limit)).await {
+                Ok(result) => result,
+                Err(_elapsed) => {
+                    let mut report = Report::empty(limits);
+                    report.elapsed = started.elapsed();
+                    report.fuel_limit = fuel_limit;
+                    return Invocation {
+                        outcome: Err(timeout()),
+                        report,
+                    };
+                }
+            },
+        };
+        let (store, log, raw) = match sandboxed {
+            Ok(mut sandboxed) => {
+                let raw = tokio::time::timeout_at(deadline, self.call(&mut sandboxed, call)).await;
+                (sandboxed.store, sandboxed.log, raw)
+            }
+            Err((store, log, err)) => (store, log, Ok(Err(err))),
+        };
+        let elapsed = started.elapsed();
+
+        let fuel_used = fuel_limit.saturating_sub(store.get_fuel().unwrap_or(0));
+        let memory = &store.data().memory;
+        let (memory_peak, memory_denied) = (memory.peak as u64, memory.denied);
+        let outcome = match raw {
+            Err(_elapsed) => Err(timeout()),
+            Ok(Err(err)) => Err(classify(&err, memory_denied, limits)),
+            Ok(Ok(Err(fault))) => Err(fault),
+            Ok(Ok(Ok(raw))) => self.validate(raw),
+        };
+        let output_bytes = outcome.as_ref().map_or(0, Answer::output_len);
+        self.recycle(store);
+        Invocation {
+            outcome,
+            report: Report {
+                fuel_used,
+                fuel_limit,
+                memory_peak,
+                memory_limit: limits.memory_bytes,
+                elapsed,
+                prewarmed,
+                timeout: limits.timeout(),
+                output_bytes,
+                output_limit: limits.output_bytes,
+                log: log.snapshot(),
+                log_limit: limits.log_bytes,
+            },
+        }
+    }
+
+    /// A fresh store with a new instance in it, `fuel` granted for
+    /// instantiation (start functions run under it).
+    #[allow(clippy::type_complexity)]
+    async fn instantiate(
+        &self,
+        fuel: u64,
+    ) -> Result<Sandboxed, (Store<Sandbox>, LogSink, wasmtime::Error)> {
+        let limits = &self.limits;
         let log = LogSink::new(usize::try_from(limits.log_bytes).unwrap_or(usize::MAX));
         let sandbox = Sandbox::new(
             log.clone(),
@@ -278,56 +380,82 @@ impl PluginInner {
         let mut store = Store::new(&self.engine, sandbox);
         store.limiter(|s| &mut s.memory);
         // Fuel is enabled on the engine, so this cannot fail.
-        let _ = store.set_fuel(fuel_limit);
+        let _ = store.set_fuel(fuel);
         // Every epoch tick the guest yields to the executor: a spinning guest
-        // shares its thread fairly and the deadline below (a tokio timer) is
+        // shares its thread fairly and the deadline (a tokio timer) is
         // checked at least once per tick, stopping loops and WASI waits alike.
         store.set_epoch_deadline(1);
         store.epoch_deadline_async_yield_and_update(1);
-
-        let started = Instant::now();
-        let raw = tokio::time::timeout(limits.timeout(), self.call(&mut store, call)).await;
-        let elapsed = started.elapsed();
-
-        let fuel_used = fuel_limit.saturating_sub(store.get_fuel().unwrap_or(0));
-        let memory = &store.data().memory;
-        let (memory_peak, memory_denied) = (memory.peak as u64, memory.denied);
-        let outcome = match raw {
-            Err(_elapsed) => Err(Fault::new(
-                FaultKind::Timeout,
-                format!("deadline of {} ms passed", limits.timeout_ms),
-            )),
-            Ok(Err(err)) => Err(classify(&err, memory_denied, limits)),
-            Ok(Ok(Err(fault))) => Err(fault),
-            Ok(Ok(Ok(raw))) => self.validate(raw),
+        let instance = match &self.world {
+            WorldPre::Checkout(pre) => pre
+                .instantiate_async(&mut store)
+                .await
+                .map(Instance::Checkout),
+            WorldPre::Connector(pre) => pre
+                .instantiate_async(&mut store)
+                .await
+                .map(Instance::Connector),
         };
-        let output_bytes = outcome.as_ref().map_or(0, Answer::output_len);
-        drop(store);
-        Invocation {
-            outcome,
-            report: Report {
-                fuel_used,
-                fuel_limit,
-                memory_peak,
-                memory_limit: limits.memory_bytes,
-                elapsed,
-                timeout: limits.timeout(),
-                output_bytes,
-                output_limit: limits.output_bytes,
-                log: log.snapshot(),
-                log_limit: limits.log_bytes,
-            },
+        match instance {
+            Ok(instance) => Ok(Sandboxed {
+                store,
+                instance,
+                log,
+                ticket: None,
+            }),
+            Err(err) => Err((store, log, err)),
+        }
+    }
+
+    /// Drops a used store and, if spares are allowed, makes the next call's
+    /// sandbox, both off the caller's path (in a task of their own).
+    fn recycle(self: &Arc<Self>, used: Store<Sandbox>) {
+        let Some(budget) = &self.spare_budget else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if self.spare.is_ready() {
+            // Another call already made one: only the teardown moves off.
+            runtime.spawn(async move { drop(used) });
+            return;
+        }
+        let Some(ticket) = budget.try_take() else {
+            return;
+        };
+        let inner = Arc::clone(self);
+        runtime.spawn(async move {
+            drop(used);
+            inner.make_spare(ticket).await;
+        });
+    }
+
+    /// Instantiates a spare under the plugin's base fuel and deadline. A
+    /// failure is not an error of any call: the next call instantiates
+    /// in-line and reports it.
+    async fn make_spare(&self, ticket: SpareTicket) {
+        let fuel = self.limits.fuel_for(0);
+        match tokio::time::timeout(self.limits.timeout(), self.instantiate(fuel)).await {
+            Ok(Ok(mut sandboxed)) => {
+                sandboxed.ticket = Some(ticket);
+                self.spare.offer(sandboxed);
+            }
+            Ok(Err((_, _, err))) => {
+                tracing::debug!(plugin = %self.id, error = %err, "spare sandbox not made");
+            }
+            Err(_) => tracing::debug!(plugin = %self.id, "spare sandbox not made in time"),
         }
     }
 
     async fn call(
         &self,
-        store: &mut Store<Sandbox>,
+        sandboxed: &mut Sandboxed,
         call: Call<'_>,
     ) -> wasmtime::Result<Result<Raw, Fault>> {
-        match (&self.world, call) {
-            (WorldPre::Checkout(pre), Call::Event { name, body }) => {
-                let plugin = pre.instantiate_async(&mut *store).await?;
+        let store = &mut sandboxed.store;
+        match (&sandboxed.instance, call) {
+            (Instance::Checkout(plugin), Call::Event { name, body }) => {
                 let event = Event {
                     name: name.to_owned(),
                     body: body.to_owned(),
@@ -336,20 +464,13 @@ impl PluginInner {
                     plugin.call_handle_event(&mut *store, &event).await?,
                 )))
             }
-            (WorldPre::Checkout(pre), Call::Override { kind, body }) => {
-                let plugin = pre.instantiate_async(&mut *store).await?;
-                Ok(Ok(Raw::Override(
-                    plugin.call_handle_override(&mut *store, kind, body).await?,
-                )))
-            }
-            (WorldPre::Checkout(pre), Call::Webhook { topic, body }) => {
-                let plugin = pre.instantiate_async(&mut *store).await?;
-                Ok(Ok(Raw::Webhook(
-                    plugin.call_handle_webhook(&mut *store, topic, body).await?,
-                )))
-            }
-            (WorldPre::Connector(pre), Call::PlatformEvent { topic, body }) => {
-                let plugin = pre.instantiate_async(&mut *store).await?;
+            (Instance::Checkout(plugin), Call::Override { kind, body }) => Ok(Ok(Raw::Override(
+                plugin.call_handle_override(&mut *store, kind, body).await?,
+            ))),
+            (Instance::Checkout(plugin), Call::Webhook { topic, body }) => Ok(Ok(Raw::Webhook(
+                plugin.call_handle_webhook(&mut *store, topic, body).await?,
+            ))),
+            (Instance::Connector(plugin), Call::PlatformEvent { topic, body }) => {
                 let event = cwit::PlatformEvent {
                     topic: topic.to_owned(),
                     body: body.to_owned(),
@@ -360,8 +481,7 @@ impl PluginInner {
                         .await?,
                 )))
             }
-            (WorldPre::Connector(pre), Call::BoldRequest(call)) => {
-                let plugin = pre.instantiate_async(&mut *store).await?;
+            (Instance::Connector(plugin), Call::BoldRequest(call)) => {
                 let request = cwit::BoldRequest {
                     method: call.method.clone(),
                     shop_identifier: call.shop_identifier.clone(),
@@ -375,10 +495,10 @@ impl PluginInner {
                         .await?,
                 )))
             }
-            (WorldPre::Checkout(_), _) => {
+            (Instance::Checkout(_), _) => {
                 Ok(Err(wrong_world("a checkout plugin, not a connector")))
             }
-            (WorldPre::Connector(_), _) => Ok(Err(wrong_world("a platform connector"))),
+            (Instance::Connector(_), _) => Ok(Err(wrong_world("a platform connector"))),
         }
     }
 

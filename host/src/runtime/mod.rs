@@ -7,6 +7,7 @@ mod engine;
 mod invocation;
 mod log_capture;
 mod sandbox;
+mod spare;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,7 @@ use bindings::connector::PlatformConnectorPre;
 use bindings::{CheckoutPlugin, CheckoutPluginPre};
 use invocation::WorldPre;
 use sandbox::{Outbound, Sandbox};
+use spare::SpareBudget;
 
 /// The WIT package version this host implements; components built against
 /// any `checkout:plugin@0.1.x` load.
@@ -107,6 +109,8 @@ pub struct Runtime {
     linker: Linker<Sandbox>,
     cache: Option<ArtifactCache>,
     outbound: OutboundClient,
+    /// Spare sandboxes allowed across all plugins; `None` = no spares.
+    spares: Option<Arc<SpareBudget>>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -145,12 +149,22 @@ impl Runtime {
         .map_err(|e| RuntimeError::Engine(e.to_string()))?;
         let outbound = OutboundClient::new().map_err(|e| RuntimeError::Http(e.to_string()))?;
         engine::spawn_epoch_ticker(&engine)?;
+        // A quarter of the pool at most, so calls that find no spare still
+        // find free slots (a pool of under 4 keeps none).
+        let max_spares = usize::try_from(settings.max_concurrent_instances / 4).unwrap_or(0);
+        let spares = (settings.prewarm && max_spares > 0).then(|| SpareBudget::new(max_spares));
         Ok(Self {
             engine,
             linker,
             cache,
             outbound,
+            spares,
         })
+    }
+
+    /// Spare sandboxes held now, across all plugins.
+    pub fn spare_sandboxes(&self) -> usize {
+        self.spares.as_ref().map_or(0, |budget| budget.held())
     }
 
     /// The artifact cache, if any.
@@ -206,6 +220,8 @@ impl Runtime {
                     cache,
                     duration: started.elapsed(),
                 },
+                spare: Default::default(),
+                spare_budget: self.spares.clone(),
             }),
         })
     }
@@ -292,8 +308,15 @@ impl Plugin {
         self.inner.load
     }
 
-    /// Runs one call in a fresh sandbox. Needs a tokio runtime with timers
-    /// (the deadline also bounds WASI clock waits).
+    /// Whether a spare sandbox is ready for its next call.
+    pub fn spare_ready(&self) -> bool {
+        self.inner.spare.is_ready()
+    }
+
+    /// Runs one call in a fresh sandbox: an instance nothing ran in before,
+    /// instantiated ahead of the call when the runtime keeps spares
+    /// ([`EngineSettings::prewarm`]). Needs a tokio runtime with timers (the
+    /// deadline also bounds WASI clock waits).
     pub async fn invoke(&self, call: Call<'_>) -> Invocation {
         self.inner.invoke(call).await
     }

@@ -136,7 +136,9 @@ async fn huge_output_is_refused() {
 
 #[tokio::test]
 async fn a_log_flood_is_truncated_never_trapped() {
-    let plugin = hostile(|_| {});
+    // What is checked is the cap, not the time: a debug-built host on a
+    // loaded machine may take over 100 ms to drop megabytes of log.
+    let plugin = hostile(|s| s.limits.timeout_ms = 5_000);
     let invocation = run(&plugin, "log_flood").await;
     assert_eq!(
         actions(&invocation),
@@ -240,6 +242,87 @@ async fn every_event_runs_in_a_fresh_instance() {
             "a guest saw state from an earlier event"
         );
     }
+}
+
+/// Waits (off any call) until the plugin's spare sandbox is ready.
+async fn spare_ready(plugin: &Plugin) {
+    let waited = tokio::time::timeout(Duration::from_secs(10), async {
+        while !plugin.spare_ready() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "no spare sandbox was made within 10 s");
+}
+
+#[tokio::test]
+async fn spare_sandboxes_are_fresh_instances_too() {
+    let plugin = hostile(|_| {});
+    // The first call finds no spare and leaves one behind; after a trap,
+    // a memory bomb and a panic too, the next call's spare is untouched.
+    let first = run(&plugin, "instance_state").await;
+    assert!(!first.report.prewarmed);
+    for before in ["instance_state", "panic", "memory_bomb", "instance_state"] {
+        spare_ready(&plugin).await;
+        let _ = run(&plugin, before).await;
+        spare_ready(&plugin).await;
+        let invocation = run(&plugin, "instance_state").await;
+        assert!(
+            invocation.report.prewarmed,
+            "the call after {before} used its spare"
+        );
+        assert_eq!(
+            actions(&invocation)[0]["data"],
+            json!({"calls": 1, "heap_marker_seen": false}),
+            "a spare sandbox saw state from an earlier event ({before})"
+        );
+    }
+}
+
+#[tokio::test]
+async fn spares_stay_within_their_budget_and_go_with_their_plugin() {
+    use plugin_host::runtime::{EngineSettings, Runtime};
+    // A pool of 8 sandboxes keeps at most 2 spares.
+    let runtime = Runtime::new(
+        &EngineSettings {
+            max_concurrent_instances: 8,
+            ..EngineSettings::default()
+        },
+        None,
+    )
+    .expect("runtime");
+    let mut s = settings("hostile", &[]);
+    s.extra_action_types = ["instance_state"].map(str::to_owned).into();
+    let plugins: Vec<Plugin> = (0..4)
+        .map(|_| {
+            runtime
+                .load_file(std::path::Path::new(HOSTILE), s.clone())
+                .expect("loads")
+        })
+        .collect();
+    for plugin in &plugins {
+        let invocation = run(plugin, "instance_state").await;
+        assert!(invocation.outcome.is_ok(), "{:?}", invocation.outcome);
+    }
+    spare_ready(&plugins[0]).await;
+    spare_ready(&plugins[1]).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        runtime.spare_sandboxes(),
+        2,
+        "the budget is a quarter of the pool"
+    );
+    assert!(!plugins[2].spare_ready() && !plugins[3].spare_ready());
+    // Calls without a spare still find free slots in the pool.
+    let busy = run(&plugins[3], "instance_state").await;
+    assert!(busy.outcome.is_ok(), "{:?}", busy.outcome);
+    drop(plugins);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        runtime.spare_sandboxes(),
+        0,
+        "a dropped plugin gives its spare back"
+    );
 }
 
 #[tokio::test]
