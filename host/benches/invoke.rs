@@ -4,9 +4,11 @@
 //!   handler called natively vs a fresh sandbox per invocation (fuel and
 //!   epoch on), instantiated and torn down on the call's path (the whole
 //!   CPU cost of a sandbox);
-//! - `initialize_checkout/fresh_sandbox_prewarmed`: the latency of a call as
-//!   `serve` makes it, with its fresh sandbox instantiated ahead (a spare)
-//!   and torn down after it returns, both on another worker;
+//! - `initialize_checkout/fresh_sandbox_prewarmed`: the latency of a call
+//!   that finds its fresh sandbox instantiated ahead (a spare, made by the
+//!   same thread after the previous call returned; teardown also happens
+//!   then); `..._other_thread`: the same with the spare made on another
+//!   thread;
 //! - `load/cold_cache` vs `load/warm_cache`: loading the component with an
 //!   empty artifact cache (a compile) vs from the cache;
 //! - `cart_size/*`: `order_submitted` carts of 2, 50 and 500 line items
@@ -76,8 +78,11 @@ fn invoke(tokio: &tokio::runtime::Runtime, plugin: &Plugin, call: Call<'_>) -> u
     invocation.report.fuel_used
 }
 
-/// Times `iters` calls that each find a spare sandbox ready: the wait for
-/// the spare (made off the call's path, on another worker) is not timed.
+/// Times `iters` calls that each find a spare sandbox ready. The spare is
+/// made, untimed, between calls: on `tokio`'s own thread when it is a
+/// current-thread runtime (as a sandbox thread makes the spare it then
+/// uses), on a worker when it is multi-threaded (the spare's memory then
+/// sits in another core's cache).
 fn invoke_prewarmed(
     tokio: &tokio::runtime::Runtime,
     plugin: &Plugin,
@@ -86,8 +91,13 @@ fn invoke_prewarmed(
 ) -> Duration {
     let mut timed = Duration::ZERO;
     for _ in 0..iters {
+        let waiting = Instant::now();
         while !plugin.spare_ready() {
-            std::thread::yield_now();
+            tokio.block_on(tokio::task::yield_now());
+            assert!(
+                waiting.elapsed() < Duration::from_secs(10),
+                "no spare was made: it is made on the runtime of the previous call"
+            );
         }
         let started = Instant::now();
         let invocation = tokio.block_on(plugin.invoke(call));
@@ -134,10 +144,17 @@ fn bench(c: &mut Criterion) {
         first.report.memory_peak
     );
 
-    // As `serve` runs them (prewarm on, a multi-threaded runtime): a call
-    // takes a sandbox instantiated after the previous call returned, and its
-    // own store is torn down after it returns, on another worker.
-    let prewarm_runtime = Runtime::new(&EngineSettings::default(), None).expect("runtime");
+    // With spares (`[engine] prewarm`): a call takes a sandbox instantiated
+    // after the previous call returned, and its own store is torn down
+    // after it returns.
+    let prewarm_runtime = Runtime::new(
+        &EngineSettings {
+            prewarm: true,
+            ..EngineSettings::default()
+        },
+        None,
+    )
+    .expect("runtime");
     let example_prewarmed = prewarm_runtime
         .load_file(&component("example_checkout.wasm"), Default::default())
         .expect("component loads");
@@ -146,7 +163,8 @@ fn bench(c: &mut Criterion) {
         .enable_time()
         .build()
         .expect("tokio");
-    let warmup = workers.block_on(example_prewarmed.invoke(initialize));
+    // The first call finds no spare; it leaves one behind.
+    let warmup = tokio.block_on(example_prewarmed.invoke(initialize));
     assert!(warmup.outcome.is_ok(), "{:?}", warmup.outcome);
 
     let host = TestHost::new();
@@ -156,6 +174,13 @@ fn bench(c: &mut Criterion) {
         b.iter(|| invoke(&tokio, &example, initialize))
     });
     group.bench_function("fresh_sandbox_prewarmed", |b| {
+        b.iter_custom(|iters| invoke_prewarmed(&tokio, &example_prewarmed, initialize, iters))
+    });
+    // The last spare was made on `tokio`; later ones on the workers.
+    while !example_prewarmed.spare_ready() {
+        tokio.block_on(tokio::task::yield_now());
+    }
+    group.bench_function("fresh_sandbox_prewarmed_other_thread", |b| {
         b.iter_custom(|iters| invoke_prewarmed(&workers, &example_prewarmed, initialize, iters))
     });
     group.finish();

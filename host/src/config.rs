@@ -21,7 +21,7 @@
 //! signature = { max_skew_secs = 300 }
 //! [engine]                             # runtime::EngineSettings
 //! max_memory_bytes = 1073741824
-//! prewarm = true                       # spare sandboxes, off the call path
+//! prewarm = false                      # spare sandboxes, made off the call path
 //! ```
 //!
 //! Paths are relative to the host file; paths in a manifest are relative to
@@ -350,12 +350,17 @@ impl HostConfig {
             .iter()
             .map(|p| p.manifest.max_concurrency)
             .sum();
-        if sandboxes > config.engine.max_concurrent_instances as usize {
+        // Spares (`engine.prewarm`) may hold up to a quarter of the pool.
+        let pool = config.engine.max_concurrent_instances as usize;
+        let spares = if config.engine.prewarm { pool / 4 } else { 0 };
+        if sandboxes > pool - spares {
             config.warnings.push(format!(
-                "{}: the plugins' max_concurrency adds up to {sandboxes}, above \
-                 engine.max_concurrent_instances = {}: sandboxes may fail to start under load",
+                "{}: the plugins' max_concurrency adds up to {sandboxes}, above the {} \
+                 sandboxes of engine.max_concurrent_instances = {pool}{}: sandboxes may fail \
+                 to start under load",
                 path.display(),
-                config.engine.max_concurrent_instances
+                pool - spares,
+                if spares > 0 { " less spares" } else { "" },
             ));
         }
         Ok(config)
@@ -668,6 +673,8 @@ max_memory_bytes = 134217728
 max_concurrent_instances = 16
 memory_keep_resident = 0
 max_wasm_stack = 262144
+prewarm = true
+pagemap_scan = true
 "#,
             )
             .unwrap();
@@ -682,6 +689,7 @@ max_wasm_stack = 262144
         assert_eq!(config.engine.max_concurrent_instances, 16);
         assert_eq!(config.engine.memory_keep_resident, 0);
         assert_eq!(config.engine.max_wasm_stack, 256 << 10);
+        assert!(config.engine.prewarm && config.engine.pagemap_scan);
 
         let a = &config.plugin("a").unwrap().manifest;
         assert_eq!(a.limits.timeout_ms, 40);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Uri, header};
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{Deserializer, MapAccess, Visitor};
 
 use super::AppState;
 use super::error::ApiError;
@@ -217,76 +217,132 @@ fn is_json_content_type(headers: &HeaderMap) -> bool {
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// Deepest nesting of arrays and objects a body may have.
+/// Deepest nesting of arrays and objects a body may have (DESIGN.md).
 const MAX_DEPTH: usize = 128;
 
-/// Whether arrays/objects nest deeper than `max` (strings are skipped).
-/// serde_json does not bound the depth of values it skips, so this does.
-fn nests_deeper_than(body: &[u8], max: usize) -> bool {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for &b in body {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > max {
-                    return true;
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
+/// Checks that `body` is one JSON object nested at most [`MAX_DEPTH`] deep
+/// and returns its `event` field if that is a string. One pass that
+/// allocates nothing but the event name; the depth is counted here
+/// (serde_json's own limit, 127, is off) so that the agreed 128 holds.
+fn read_event_field(body: &str) -> Result<Option<String>, String> {
+    let mut de = serde_json::Deserializer::from_str(body);
+    de.disable_recursion_limit();
+    let event = de
+        .deserialize_map(Value {
+            depth: 1,
+            want_event: true,
+        })
+        .map_err(body_error)?;
+    de.end().map_err(body_error)?;
+    match event {
+        Read::Object(event) => Ok(event),
+        _ => Err("the body is not a JSON object".into()),
     }
-    false
 }
 
-/// Checks that `body` is one JSON object nested at most [`MAX_DEPTH`] deep
-/// and returns its `event` field if that is a string.
-fn read_event_field(body: &str) -> Result<Option<String>, String> {
-    if nests_deeper_than(body.as_bytes(), MAX_DEPTH) {
-        return Err(format!("the body nests deeper than {MAX_DEPTH} levels"));
+fn body_error(e: serde_json::Error) -> String {
+    if e.to_string().starts_with(TOO_DEEP) {
+        format!("the body nests deeper than {MAX_DEPTH} levels")
+    } else {
+        format!("the body is not a JSON object: {e}")
     }
-    struct Head;
-    impl<'de> Visitor<'de> for Head {
-        type Value = Option<String>;
+}
 
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a JSON object")
+const TOO_DEEP: &str = "too deep";
+
+/// What reading one value found: for the top-level object, its `event`.
+enum Read {
+    Object(Option<String>),
+    Name(String),
+    Other,
+}
+
+/// Reads (and mostly skips) one value at `depth` (1 = top level).
+#[derive(Clone, Copy)]
+struct Value {
+    depth: usize,
+    /// Keep the `event` field of this object, or this string.
+    want_event: bool,
+}
+
+impl Value {
+    /// A value inside this container.
+    fn child(self, want_event: bool) -> Value {
+        Value {
+            depth: self.depth + 1,
+            want_event,
         }
+    }
 
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut event = None;
-            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                if key == "event" {
-                    event = map
-                        .next_value::<Option<serde_json::Value>>()?
-                        .and_then(|v| match v {
-                            serde_json::Value::String(s) => Some(s),
-                            _ => None,
-                        });
-                } else {
-                    map.next_value::<IgnoredAny>()?;
-                }
+    /// Entering this container: refused past [`MAX_DEPTH`], before any
+    /// deeper recursion.
+    fn enter<E: serde::de::Error>(self) -> Result<(), E> {
+        if self.depth > MAX_DEPTH {
+            return Err(E::custom(TOO_DEEP));
+        }
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Value {
+    type Value = Read;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Read, D::Error> {
+        de.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Value {
+    type Value = Read;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Read, E> {
+        Ok(if self.want_event {
+            Read::Name(v.to_owned())
+        } else {
+            Read::Other
+        })
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Read, E> {
+        Ok(Read::Other)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Read, E> {
+        Ok(Read::Other)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Read, E> {
+        Ok(Read::Other)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Read, E> {
+        Ok(Read::Other)
+    }
+    fn visit_unit<E>(self) -> Result<Read, E> {
+        Ok(Read::Other)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Read, A::Error> {
+        self.enter()?;
+        while seq.next_element_seed(self.child(false))?.is_some() {}
+        Ok(Read::Other)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Read, A::Error> {
+        self.enter()?;
+        let top = self.depth == 1;
+        let mut event = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let is_event = top && key == "event";
+            match map.next_value_seed(self.child(is_event))? {
+                Read::Name(name) => event = Some(name),
+                _ if is_event => event = None,
+                _ => {}
             }
-            Ok(event)
         }
+        Ok(Read::Object(event))
     }
-    let mut de = serde_json::Deserializer::from_str(body);
-    let event = de
-        .deserialize_map(Head)
-        .map_err(|e| format!("the body is not a JSON object: {e}"))?;
-    de.end()
-        .map_err(|e| format!("the body is not a JSON object: {e}"))?;
-    Ok(event)
 }
 
 #[cfg(test)]
@@ -304,10 +360,27 @@ mod tests {
         assert!(read_event_field(r#"["event"]"#).is_err());
         assert!(read_event_field(r#"{"event": "x"} trailing"#).is_err());
         assert!(read_event_field("{").is_err());
-        let deep = format!("{{\"a\": {}{}}}", "[".repeat(200), "]".repeat(200));
-        assert!(read_event_field(&deep).is_err(), "nesting deeper than 128");
-        let ok = format!("{{\"a\": {}{}}}", "[".repeat(100), "]".repeat(100));
-        assert!(read_event_field(&ok).is_ok());
+        let nested = |levels: usize| {
+            format!(
+                "{{\"a\": {}{}}}",
+                "[".repeat(levels - 1),
+                "]".repeat(levels - 1)
+            )
+        };
+        assert!(read_event_field(&nested(MAX_DEPTH)).is_ok());
+        let deep = read_event_field(&nested(MAX_DEPTH + 1)).unwrap_err();
+        assert!(deep.contains("nests deeper than 128"), "{deep}");
+        let deep_objects = format!("{}{}", "{\"a\":".repeat(129), "}".repeat(129));
+        assert!(read_event_field(&deep_objects).is_err());
+        let ok_objects = format!("{}1{}", "{\"a\":".repeat(128), "}".repeat(128));
+        assert!(read_event_field(&ok_objects).is_ok());
+        let very_deep = read_event_field(&nested(100_000)).unwrap_err();
+        assert!(very_deep.contains("nests deeper"), "{very_deep}");
+        let in_event = format!("{{\"event\": {}{}}}", "[".repeat(200), "]".repeat(200));
+        assert!(
+            read_event_field(&in_event).is_err(),
+            "the event field is bounded too"
+        );
         let in_string = format!("{{\"a\": \"{}\\\"{}\"}}", "[".repeat(200), "{".repeat(200));
         assert!(
             read_event_field(&in_string).is_ok(),

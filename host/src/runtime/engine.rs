@@ -31,6 +31,8 @@ pub struct EngineSettings {
     /// next call finds it ready (instantiation and teardown leave the
     /// call's path). At most a quarter of `max_concurrent_instances` are
     /// held as spares. Every call still gets an instance nothing ran in.
+    /// Off by default: it pays only when the spare is used by the thread
+    /// that made it (README, Measurements).
     pub prewarm: bool,
 }
 
@@ -42,7 +44,7 @@ impl Default for EngineSettings {
             memory_keep_resident: 2 * 1024 * 1024,
             max_wasm_stack: 512 * 1024,
             pagemap_scan: false,
-            prewarm: true,
+            prewarm: false,
         }
     }
 }

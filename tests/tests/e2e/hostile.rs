@@ -255,9 +255,28 @@ async fn spare_ready(plugin: &Plugin) {
     assert!(waited.is_ok(), "no spare sandbox was made within 10 s");
 }
 
+/// A runtime that keeps spare sandboxes, with a pool of `instances`.
+fn prewarm_runtime(instances: u32) -> plugin_host::runtime::Runtime {
+    use plugin_host::runtime::{EngineSettings, Runtime};
+    Runtime::new(
+        &EngineSettings {
+            max_concurrent_instances: instances,
+            prewarm: true,
+            ..EngineSettings::default()
+        },
+        None,
+    )
+    .expect("runtime")
+}
+
 #[tokio::test]
 async fn spare_sandboxes_are_fresh_instances_too() {
-    let plugin = hostile(|_| {});
+    let runtime = prewarm_runtime(16);
+    let mut s = settings("hostile", &[]);
+    s.extra_action_types = ["instance_state"].map(str::to_owned).into();
+    let plugin = runtime
+        .load_file(std::path::Path::new(HOSTILE), s)
+        .expect("loads");
     // The first call finds no spare and leaves one behind; after a trap,
     // a memory bomb and a panic too, the next call's spare is untouched.
     let first = run(&plugin, "instance_state").await;
@@ -281,16 +300,8 @@ async fn spare_sandboxes_are_fresh_instances_too() {
 
 #[tokio::test]
 async fn spares_stay_within_their_budget_and_go_with_their_plugin() {
-    use plugin_host::runtime::{EngineSettings, Runtime};
     // A pool of 8 sandboxes keeps at most 2 spares.
-    let runtime = Runtime::new(
-        &EngineSettings {
-            max_concurrent_instances: 8,
-            ..EngineSettings::default()
-        },
-        None,
-    )
-    .expect("runtime");
+    let runtime = prewarm_runtime(8);
     let mut s = settings("hostile", &[]);
     s.extra_action_types = ["instance_state"].map(str::to_owned).into();
     let plugins: Vec<Plugin> = (0..4)
