@@ -6,6 +6,7 @@
 #
 #   host/benches/http_load.sh            # 10 s per server, 32 connections
 #   DURATION=30s CONNECTIONS=64 ROUNDS=3 host/benches/http_load.sh
+#   ENGINE_TOML=$'[engine]\nprewarm = true' host/benches/http_load.sh   # A/B an engine setting
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
