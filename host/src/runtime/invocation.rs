@@ -410,7 +410,7 @@ impl PluginInner {
     /// Drops a used store and, if spares are allowed, makes the next call's
     /// sandbox, both off the caller's path (in a task of their own).
     fn recycle(self: &Arc<Self>, used: Store<Sandbox>) {
-        let Some(budget) = &self.spare_budget else {
+        let Some(budget) = self.spare_budget.as_ref().filter(|_| self.spare.enabled()) else {
             return;
         };
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
@@ -442,6 +442,15 @@ impl PluginInner {
                 self.spare.offer(sandboxed);
             }
             Ok(Err((_, _, err))) => {
+                // A full pool passes; anything else (a trapping start
+                // function, say) would fail again: no more spares, so that
+                // a failing instantiation is not paid twice per call.
+                if err
+                    .downcast_ref::<wasmtime::PoolConcurrencyLimitError>()
+                    .is_none()
+                {
+                    self.spare.disable();
+                }
                 tracing::debug!(plugin = %self.id, error = %err, "spare sandbox not made");
             }
             Err(_) => tracing::debug!(plugin = %self.id, "spare sandbox not made in time"),

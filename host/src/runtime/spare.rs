@@ -9,23 +9,35 @@
 
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// At most one ready sandbox of one plugin.
 #[derive(Debug)]
 pub(crate) struct Spare<T> {
     slot: Mutex<Option<T>>,
+    disabled: AtomicBool,
 }
 
 impl<T> Default for Spare<T> {
     fn default() -> Self {
         Self {
             slot: Mutex::new(None),
+            disabled: AtomicBool::new(false),
         }
     }
 }
 
 impl<T> Spare<T> {
+    /// Whether spares are still made for this plugin.
+    pub(crate) fn enabled(&self) -> bool {
+        !self.disabled.load(Ordering::Relaxed)
+    }
+
+    /// No more spares for this plugin (its instantiation fails).
+    pub(crate) fn disable(&self) {
+        self.disabled.store(true, Ordering::Relaxed);
+    }
+
     /// Takes the ready sandbox, if any; it is never offered again.
     pub(crate) fn take(&self) -> Option<T> {
         self.slot.lock().ok().and_then(|mut slot| slot.take())
@@ -106,6 +118,9 @@ mod tests {
         assert!(spare.is_ready());
         assert_eq!(spare.take(), Some(1), "the first offer is kept");
         assert_eq!(spare.take(), None, "and never handed out again");
+        assert!(spare.enabled());
+        spare.disable();
+        assert!(!spare.enabled());
     }
 
     #[test]
