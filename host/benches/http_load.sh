@@ -7,6 +7,7 @@
 #   host/benches/http_load.sh            # 10 s per server, 32 connections
 #   DURATION=30s CONNECTIONS=64 ROUNDS=3 host/benches/http_load.sh
 #   ENGINE_TOML=$'[engine]\nprewarm = true' host/benches/http_load.sh   # A/B an engine setting
+#   HOST_TOML='sandbox_threads = 1' host/benches/http_load.sh             # ... or a top-level key
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -44,6 +45,7 @@ listen = "127.0.0.1:0"
 data_dir = "$WORK/data"
 plugins = ["example-checkout.toml"]
 watch = false
+${HOST_TOML:-}
 [log]
 format = "json"
 [defaults]
