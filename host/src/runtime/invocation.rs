@@ -307,8 +307,11 @@ impl PluginInner {
         let sandboxed = match spare {
             Some(mut sandboxed) => {
                 sandboxed.ticket = None;
-                // Instantiation ran under the base fuel; the call gets its own.
+                // Instantiation ran under the base fuel; the call gets its
+                // own, and an epoch deadline counted from now (the spare may
+                // have waited many ticks, and would yield at once).
                 let _ = sandboxed.store.set_fuel(fuel_limit);
+                sandboxed.store.set_epoch_deadline(1);
                 Ok(sandboxed)
             }
             None => match tokio::time::timeout_at(deadline, self.instantiate(fuel_limit)).await {
