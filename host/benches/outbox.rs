@@ -86,10 +86,9 @@ async fn enqueue_sequential(n: usize) {
     );
 }
 
-async fn enqueue_group_commit(n: usize, callers: usize) {
-    let dir = temp_dir();
-    let (_store, outbox) = open(&dir);
-    let started = Instant::now();
+/// Enqueues notifications `0..n` from `callers` concurrent tasks, one
+/// notification per call.
+async fn enqueue_concurrently(outbox: &Outbox, n: usize, callers: usize) {
     let tasks: Vec<_> = (0..callers)
         .map(|c| {
             let outbox = outbox.clone();
@@ -106,6 +105,13 @@ async fn enqueue_group_commit(n: usize, callers: usize) {
     for t in tasks {
         t.await.expect("caller");
     }
+}
+
+async fn enqueue_group_commit(n: usize, callers: usize) {
+    let dir = temp_dir();
+    let (_store, outbox) = open(&dir);
+    let started = Instant::now();
+    enqueue_concurrently(&outbox, n, callers).await;
     let elapsed = started.elapsed();
     let stats = outbox.stats();
     println!(
@@ -208,23 +214,7 @@ async fn delivery(name: &str, n: usize, rate: Option<u32>) {
             }
         }
         None => {
-            let callers = 32;
-            let tasks: Vec<_> = (0..callers)
-                .map(|c| {
-                    let outbox = outbox.clone();
-                    tokio::spawn(async move {
-                        for i in (c..n).step_by(callers) {
-                            outbox
-                                .enqueue(vec![notification(i)])
-                                .await
-                                .expect("enqueue");
-                        }
-                    })
-                })
-                .collect();
-            for t in tasks {
-                t.await.expect("caller");
-            }
+            enqueue_concurrently(&outbox, n, 32).await;
         }
     }
     while stats.snapshot().delivered < n as u64 {

@@ -9,6 +9,35 @@ use sha2::{Digest, Sha256};
 
 use super::Timestamp;
 
+/// `Display` and `FromStr` for an enum with `as_str` and `ALL`: its words,
+/// parsed with `-` and `_` taken as the same (`in-flight` = `in_flight`).
+macro_rules! words {
+    ($ty:ident, $what:literal) => {
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $ty {
+            type Err = ParseError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL
+                    .into_iter()
+                    .find(|v| same_word(v.as_str(), s))
+                    .ok_or_else(|| ParseError::new($what, s))
+            }
+        }
+    };
+}
+
+/// Equal, with `-` and `_` taken as the same.
+fn same_word(word: &str, s: &str) -> bool {
+    let norm = |b: u8| if b == b'-' { b'_' } else { b };
+    word.len() == s.len() && word.bytes().zip(s.bytes()).all(|(a, b)| norm(a) == norm(b))
+}
+
 /// The kind of entity a notification is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -22,6 +51,9 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
+    /// Every kind.
+    pub const ALL: [EntityKind; 3] = [Self::Customer, Self::Product, Self::Order];
+
     /// `"customer"`, `"product"` or `"order"`.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -32,24 +64,7 @@ impl EntityKind {
     }
 }
 
-impl fmt::Display for EntityKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for EntityKind {
-    type Err = ParseError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "customer" => Ok(Self::Customer),
-            "product" => Ok(Self::Product),
-            "order" => Ok(Self::Order),
-            _ => Err(ParseError::new("entity kind", s)),
-        }
-    }
-}
+words!(EntityKind, "entity kind");
 
 /// What happened to the entity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -63,6 +78,9 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Every operation.
+    pub const ALL: [Operation; 2] = [Self::Saved, Self::Deleted];
+
     /// `"saved"` or `"deleted"`.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -72,23 +90,7 @@ impl Operation {
     }
 }
 
-impl fmt::Display for Operation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Operation {
-    type Err = ParseError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "saved" => Ok(Self::Saved),
-            "deleted" => Ok(Self::Deleted),
-            _ => Err(ParseError::new("operation", s)),
-        }
-    }
-}
+words!(Operation, "operation");
 
 /// Where a notification is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -135,27 +137,8 @@ impl Status {
     }
 }
 
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Status {
-    type Err = ParseError;
-
-    /// Accepts `in-flight` as well as `in_flight`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "pending" => Ok(Self::Pending),
-            "in_flight" | "in-flight" => Ok(Self::InFlight),
-            "delivered" => Ok(Self::Delivered),
-            "dead" => Ok(Self::Dead),
-            "superseded" => Ok(Self::Superseded),
-            _ => Err(ParseError::new("status", s)),
-        }
-    }
-}
+// `in-flight` is accepted as well as `in_flight` (see `words!`).
+words!(Status, "status");
 
 /// A word that is not one of an enum's values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -302,7 +302,8 @@ impl PluginInner {
                 format!("deadline of {} ms passed", limits.timeout_ms),
             )
         };
-        let spare = self.spare.take();
+        // Without spares (the default) there is nothing to take or lock.
+        let spare = self.spare_budget.as_ref().and_then(|_| self.spare.take());
         let prewarmed = spare.is_some();
         let sandboxed = match spare {
             Some(mut sandboxed) => {
