@@ -25,6 +25,7 @@ const GUESTS: &[(&str, &str)] = &[
     ("gift-wrap", "GIFT_WRAP"),
     ("platform-sync", "PLATFORM_SYNC"),
     ("hostile", "HOSTILE"),
+    ("sdk-probe", "SDK_PROBE"),
 ];
 
 /// What the guests are built from: any change here rebuilds them (cargo

@@ -1,8 +1,9 @@
 //! One checkout event, decoded lazily.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::fmt;
-use std::ops::Range;
+use std::ops::ControlFlow;
 
 use serde::de::DeserializeOwned;
 use serde_json::de::StrRead;
@@ -43,7 +44,7 @@ pub struct Event {
     name: String,
     body: String,
     /// Top-level keys and the byte range of their values in `body`.
-    index: Vec<(String, Range<usize>)>,
+    index: skim::Index,
     cart: OnceCell<Cart>,
     customer: OnceCell<Customer>,
     order: OnceCell<Order>,
@@ -123,7 +124,7 @@ impl Event {
 
     /// The top-level keys of the body, in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
-        self.index.iter().map(|(k, _)| k.as_str())
+        self.index.iter().map(|member| member.key.text(&self.body))
     }
 
     /// The raw JSON text of a top-level value (e.g. `raw("cart")`), without
@@ -132,8 +133,8 @@ impl Event {
         self.index
             .iter()
             .rev()
-            .find(|(k, _)| k == key)
-            .and_then(|(_, range)| self.body.get(range.clone()))
+            .find(|member| member.key.text(&self.body) == key)
+            .and_then(|member| self.body.get(member.value.clone()))
     }
 
     /// The cart (`cart`); empty when missing.
@@ -305,16 +306,16 @@ fn decode<'a, T>(
 }
 
 /// The single pass over the top level: key → byte range of the value.
-fn index(body: &str) -> Result<Vec<(String, Range<usize>)>, HandlerError> {
+fn index(body: &str) -> Result<skim::Index, HandlerError> {
     skim::index(body).map_err(|e| HandlerError::InvalidInput(format!("body: {e}")))
 }
 
 /// Undoes RFC 6901 escaping: `~1` is `/`, `~0` is `~`.
-fn unescape_segment(segment: &str) -> String {
+fn unescape_segment(segment: &str) -> Cow<'_, str> {
     if segment.contains('~') {
-        segment.replace("~1", "/").replace("~0", "~")
+        Cow::Owned(segment.replace("~1", "/").replace("~0", "~"))
     } else {
-        segment.to_owned()
+        Cow::Borrowed(segment)
     }
 }
 
@@ -322,11 +323,16 @@ fn unescape_segment(segment: &str) -> String {
 /// `raw`, skimming over everything else; `None` for other values.
 fn child<'a>(raw: &'a str, segment: &str) -> Result<Option<&'a str>, String> {
     let range = match raw.as_bytes().first() {
-        Some(b'{') => skim::index(raw)?
-            .into_iter()
-            .rev()
-            .find(|(key, _)| key == segment)
-            .map(|(_, range)| range),
+        Some(b'{') => {
+            // The last of duplicated keys wins, as in `raw`.
+            let mut found = None;
+            skim::members(raw, |key, value| {
+                if key.text(raw) == segment {
+                    found = Some(value);
+                }
+            })?;
+            found
+        }
         Some(b'[') => {
             let position = segment
                 .bytes()
@@ -334,7 +340,18 @@ fn child<'a>(raw: &'a str, segment: &str) -> Result<Option<&'a str>, String> {
                 .then(|| segment.parse::<usize>().ok())
                 .flatten();
             match position {
-                Some(n) => skim::list(raw)?.into_iter().nth(n),
+                Some(n) => {
+                    let (mut seen, mut found) = (0, None);
+                    skim::elements(raw, |element| {
+                        if seen == n {
+                            found = Some(element);
+                            return ControlFlow::Break(());
+                        }
+                        seen += 1;
+                        ControlFlow::Continue(())
+                    })?;
+                    found
+                }
                 None => None,
             }
         }

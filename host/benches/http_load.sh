@@ -8,6 +8,7 @@
 #   DURATION=30s CONNECTIONS=64 ROUNDS=3 host/benches/http_load.sh
 #   ENGINE_TOML=$'[engine]\nprewarm = true' host/benches/http_load.sh   # A/B an engine setting
 #   HOST_TOML='sandbox_threads = 1' host/benches/http_load.sh             # ... or a top-level key
+#   BIN=/tmp/other/plugin-host host/benches/http_load.sh                   # ... or another build
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -25,7 +26,7 @@ rustup target add wasm32-wasip2 >/dev/null 2>&1
 cargo build --release --target wasm32-wasip2 -p example-checkout >&2
 cargo build --release -p plugin-host --features native-example-handlers >&2
 
-BIN=$PWD/target/release/plugin-host
+BIN=${BIN:-$PWD/target/release/plugin-host}   # BIN=<other build> for A/B runs of two builds
 WASM=$PWD/target/wasm32-wasip2/release/example_checkout.wasm
 BODY=$PWD/guest-sdk/fixtures/initialize_checkout.json
 WORK=$(mktemp -d)

@@ -21,6 +21,8 @@ pub const FIXTURES: &str = env!("PLUGIN_TESTS_FIXTURES");
 ///   platform connector.
 /// - [`HOSTILE`](guests::HOSTILE): `tests/guests/hostile`, which misbehaves
 ///   according to the event name (see that crate's documentation).
+/// - [`SDK_PROBE`](guests::SDK_PROBE): `tests/guests/sdk-probe`, which reports
+///   what `plugin-sdk`'s event accessors read (its wasm-only code under test).
 pub mod guests {
     include!(concat!(env!("OUT_DIR"), "/guests.rs"));
 }

@@ -15,4 +15,5 @@ mod examples;
 mod hostile;
 mod plugins;
 mod reload;
+mod sdk_probe;
 mod server;
