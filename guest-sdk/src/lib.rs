@@ -79,11 +79,12 @@
 //!
 //! Give the guest a small stack: Rust's default is 1 MiB of linear memory,
 //! which every fresh sandbox pays to set up and reset (about half the cost of
-//! an event). In the plugin's `.cargo/config.toml`:
+//! an event). 64 KiB (wasm-ld's own default) holds serde_json's deepest
+//! decode. In the plugin's `.cargo/config.toml`:
 //!
 //! ```toml
 //! [target.wasm32-wasip2]
-//! rustflags = ["-C", "link-arg=-zstack-size=131072"]
+//! rustflags = ["-C", "link-arg=-zstack-size=65536"]
 //! ```
 //!
 //! # Modules

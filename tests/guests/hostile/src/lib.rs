@@ -11,7 +11,7 @@
 //! | `ok`             | returns one `add-note("ok")` (the sanity case) |
 //! | `infinite_loop`  | spins forever (fuel or the epoch deadline must stop it; 20 M fuel lasts ~2 ms) |
 //! | `memory_bomb`    | allocates 1 MiB chunks, writing a byte in every 4 KiB page, until an allocation fails; the allocator then aborts (a trap). Reaches 64 MiB with ~0.15 M fuel, so the memory limit comes first |
-//! | `deep_recursion` | unbounded non-tail recursion with a local array; overflows the 1 MiB shadow stack (an out-of-bounds memory trap, ~1 M fuel) |
+//! | `deep_recursion` | unbounded non-tail recursion with a local array; overflows the shadow stack (64 KiB in this workspace; an out-of-bounds memory trap) |
 //! | `panic`          | `panic!("hostile guest panicked on purpose")` (message on stderr, then an `unreachable` trap) |
 //! | `huge_output`    | returns 10,000 `add-note` actions of 1 KiB each (≈10 MB of output, ~18.5 M fuel) |
 //! | `log_flood`      | calls the `log` import 100,000 times with a 1 KiB message and no fields, prints 1 MiB to stdout and 1 MiB to stderr, then returns `add-note("survived")` (~15 M fuel) |
