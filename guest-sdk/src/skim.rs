@@ -839,6 +839,19 @@ mod tests {
             let value = rng.value(6);
             let text = format!("{{\"v\":{value}}}");
             assert_eq!(pairs(&text).unwrap(), index_serde(&text).unwrap(), "{text}");
+            // The portable classification skips the same way (other
+            // targets use it).
+            if text
+                .as_bytes()
+                .get(5)
+                .is_some_and(|b| matches!(b, b'{' | b'['))
+            {
+                assert_eq!(
+                    skip_container_with(text.as_bytes(), 5, classify_swar),
+                    skip_container(text.as_bytes(), 5),
+                    "{text}"
+                );
+            }
         }
     }
 
