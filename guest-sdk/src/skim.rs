@@ -510,6 +510,11 @@ mod simd128 {
     }
 }
 
+/// The random JSON generator the end-to-end SDK probe shares.
+#[cfg(test)]
+#[path = "../tests/support/random_json.rs"]
+mod random_json;
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -594,75 +599,7 @@ mod tests {
         }
     }
 
-    /// A deterministic pseudo-random generator (an LCG).
-    struct Rng(u64);
-
-    impl Rng {
-        fn below(&mut self, n: u64) -> u64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (self.0 >> 33) % n
-        }
-
-        /// Text rich in the bytes the skimmer looks for.
-        fn text(&mut self) -> String {
-            const PIECES: &[&str] = &[
-                "a",
-                "\"",
-                "\\",
-                "{",
-                "}",
-                "[",
-                "]",
-                ",",
-                ":",
-                " ",
-                "é",
-                "🎁",
-                "0123456789",
-                "\n",
-                "\\\"",
-            ];
-            let len = self.below(20);
-            (0..len)
-                .map(|_| PIECES[self.below(PIECES.len() as u64) as usize])
-                .collect()
-        }
-
-        fn value(&mut self, depth: u32) -> serde_json::Value {
-            use serde_json::{Value, json};
-            match if depth == 0 {
-                self.below(4)
-            } else {
-                self.below(7)
-            } {
-                0 => json!(self.below(1_000_000) as i64 - 500_000),
-                1 => Value::String(self.text()),
-                2 => [
-                    Value::Null,
-                    Value::Bool(true),
-                    Value::Bool(false),
-                    json!(1.5e-3),
-                ][self.below(4) as usize]
-                    .clone(),
-                3 => json!([]),
-                4 | 5 => {
-                    let n = self.below(5);
-                    Value::Object(
-                        (0..n)
-                            .map(|_| (self.text(), self.value(depth - 1)))
-                            .collect(),
-                    )
-                }
-                _ => {
-                    let n = self.below(5);
-                    Value::Array((0..n).map(|_| self.value(depth - 1)).collect())
-                }
-            }
-        }
-    }
+    use super::random_json::Rng;
 
     #[test]
     fn agrees_with_serde_json_on_random_bodies() {

@@ -1,6 +1,13 @@
 //! Invokes `example-checkout` on `initialize_checkout` N times in fresh
 //! sandboxes: a small, steady workload for profilers (`valgrind --tool=callgrind`,
 //! `perf`). `cargo run --release -p plugin-host --example invoke_loop -- [N] [component.wasm]`
+//!
+//! `POLLUTE=<KiB>` writes over that much other memory before each call, as
+//! the HTTP stack, the kernel and the load generator do between two calls
+//! in `serve`, and prints the median and p90 of the calls alone: how much a
+//! sandbox loses when it does not find its memory and code in the caches.
+//! With `--features native-example-handlers` and `NATIVE=1`, the same for
+//! the handler called natively.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -80,6 +87,13 @@ fn main() -> anyhow::Result<()> {
         );
         return Ok(());
     }
+    if let Ok(kib) = std::env::var("POLLUTE") {
+        return polluted_calls(n, kib.parse()?, || {
+            let invocation = tokio.block_on(plugin.invoke(call));
+            anyhow::ensure!(invocation.outcome.is_ok(), "{:?}", invocation.outcome);
+            Ok(())
+        });
+    }
     let started = Instant::now();
     for _ in 0..n {
         let invocation = tokio.block_on(plugin.invoke(call));
@@ -91,4 +105,66 @@ fn main() -> anyhow::Result<()> {
         elapsed.as_secs_f64() * 1e6 / n as f64
     );
     Ok(())
+}
+
+/// Times `n` calls of `call` (sandboxed, or native with `NATIVE=1`), each
+/// after writing over `kib` KiB of other memory.
+fn polluted_calls(
+    n: usize,
+    kib: usize,
+    mut sandboxed: impl FnMut() -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let native = std::env::var("NATIVE").is_ok_and(|v| v == "1");
+    let mut call = || -> anyhow::Result<()> { if native { native_call() } else { sandboxed() } };
+    let mut other = vec![0u8; kib * 1024];
+    let mut times = Vec::with_capacity(n);
+    for i in 0..n {
+        // One write per cache line: each line is owned by this core afterwards.
+        for byte in other.iter_mut().step_by(64) {
+            *byte = byte.wrapping_add(i as u8 | 1);
+        }
+        let started = Instant::now();
+        call()?;
+        times.push(started.elapsed());
+    }
+    std::hint::black_box(&other);
+    times.sort();
+    let at = |q: usize| times[(n * q / 100).min(n - 1)].as_secs_f64() * 1e6;
+    println!(
+        "{n} {} calls, {kib} KiB written between calls: median {:.2} µs, p90 {:.2} µs",
+        if native { "native" } else { "sandboxed" },
+        at(50),
+        at(90)
+    );
+    Ok(())
+}
+
+#[cfg(feature = "native-example-handlers")]
+fn native_call() -> anyhow::Result<()> {
+    use plugin_host::actions::ActionPolicy;
+    use plugin_host::native::NativeHandler;
+    use plugin_host::runtime::OwnedCall;
+    use std::sync::OnceLock;
+    static HANDLER: OnceLock<(NativeHandler, OwnedCall)> = OnceLock::new();
+    let (handler, call) = HANDLER.get_or_init(|| {
+        let policy = ActionPolicy {
+            output_limit: 256 * 1024,
+            ..ActionPolicy::default()
+        };
+        let handler = NativeHandler::for_plugin("example-checkout", Vec::new(), policy)
+            .expect("built with native-example-handlers");
+        let call = OwnedCall::Event {
+            name: "initialize_checkout".into(),
+            body: FIXTURE.into(),
+        };
+        (handler, call)
+    });
+    let answer = handler.call(call);
+    anyhow::ensure!(answer.is_ok(), "{:?}", answer.err());
+    Ok(())
+}
+
+#[cfg(not(feature = "native-example-handlers"))]
+fn native_call() -> anyhow::Result<()> {
+    anyhow::bail!("NATIVE=1 needs --features native-example-handlers")
 }

@@ -8,78 +8,9 @@ use plugin_tests::guests::SDK_PROBE;
 use plugin_tests::support::{load, settings};
 use serde_json::{Map, Value, json};
 
-/// A deterministic pseudo-random generator (an LCG).
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-
-    /// Text rich in what the skimmer looks for, sometimes longer than its
-    /// 64-byte blocks, with backslash runs of every length.
-    fn text(&mut self) -> String {
-        const PIECES: &[&str] = &[
-            "a",
-            "\"",
-            "\\",
-            "\\\\",
-            "\\\\\\",
-            "{",
-            "}",
-            "[",
-            "]",
-            ",",
-            ":",
-            " ",
-            "/",
-            "~",
-            "é",
-            "🎁",
-            "0123456789",
-            "\n",
-            "\\\"",
-            "\"]}",
-        ];
-        let len = match self.below(8) {
-            0 => 40 + self.below(80),
-            _ => self.below(12),
-        };
-        (0..len)
-            .map(|_| PIECES[self.below(PIECES.len() as u64) as usize])
-            .collect()
-    }
-
-    fn value(&mut self, depth: u32) -> Value {
-        match if depth == 0 {
-            self.below(4)
-        } else {
-            self.below(8)
-        } {
-            0 => json!(self.below(1_000_000) as i64 - 500_000),
-            1 => Value::String(self.text()),
-            2 => [Value::Null, json!(true), json!(false), json!(-1.5e-3)][self.below(4) as usize]
-                .clone(),
-            3 => json!([]),
-            4..=6 => {
-                let n = self.below(6);
-                Value::Object(
-                    (0..n)
-                        .map(|_| (self.text(), self.value(depth - 1)))
-                        .collect(),
-                )
-            }
-            _ => {
-                let n = self.below(6);
-                Value::Array((0..n).map(|_| self.value(depth - 1)).collect())
-            }
-        }
-    }
-}
+#[path = "../../../guest-sdk/tests/support/random_json.rs"]
+mod random_json;
+use random_json::Rng;
 
 /// Every pointer into `value`, plus one that is missing below each object.
 fn pointers(value: &Value, prefix: &str, out: &mut Vec<String>) {
