@@ -23,6 +23,7 @@ fn main() -> anyhow::Result<()> {
         .map(|a| a.parse())
         .transpose()?
         .unwrap_or(10_000);
+    anyhow::ensure!(n > 0, "nothing to time: N is 0");
     let component = args.next().map(PathBuf::from).unwrap_or_else(|| {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../target/wasm32-wasip2/release/example_checkout.wasm")
@@ -88,7 +89,10 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     if let Ok(kib) = std::env::var("POLLUTE") {
-        return polluted_calls(n, kib.parse()?, || {
+        let kib = kib
+            .parse()
+            .map_err(|e| anyhow::anyhow!("POLLUTE={kib:?}: not a size in KiB ({e})"))?;
+        return polluted_calls(n, kib, || {
             let invocation = tokio.block_on(plugin.invoke(call));
             anyhow::ensure!(invocation.outcome.is_ok(), "{:?}", invocation.outcome);
             Ok(())
