@@ -45,6 +45,15 @@ fn component(file: &str) -> PathBuf {
     })
 }
 
+/// A runtime without an artifact cache, spares on or off.
+fn runtime_with(prewarm: bool) -> Runtime {
+    let settings = EngineSettings {
+        prewarm,
+        ..EngineSettings::default()
+    };
+    Runtime::new(&settings, None).expect("runtime")
+}
+
 fn native(body: &str, host: &TestHost) -> String {
     let event = Event::parse(body).expect("fixture parses");
     let actions = ExampleCheckout::handle_event(&event, host).expect("handler succeeds");
@@ -111,14 +120,7 @@ fn invoke_prewarmed(
 fn bench(c: &mut Criterion) {
     // Every call instantiates and tears down its own sandbox on its path:
     // the whole CPU cost of a fresh sandbox.
-    let runtime = Runtime::new(
-        &EngineSettings {
-            prewarm: false,
-            ..EngineSettings::default()
-        },
-        None,
-    )
-    .expect("runtime");
+    let runtime = runtime_with(false);
     let example = runtime
         .load_file(&component("example_checkout.wasm"), Default::default())
         .expect("component loads");
@@ -147,14 +149,7 @@ fn bench(c: &mut Criterion) {
     // With spares (`[engine] prewarm`): a call takes a sandbox instantiated
     // after the previous call returned, and its own store is torn down
     // after it returns.
-    let prewarm_runtime = Runtime::new(
-        &EngineSettings {
-            prewarm: true,
-            ..EngineSettings::default()
-        },
-        None,
-    )
-    .expect("runtime");
+    let prewarm_runtime = runtime_with(true);
     let example_prewarmed = prewarm_runtime
         .load_file(&component("example_checkout.wasm"), Default::default())
         .expect("component loads");
