@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::protocol::WireAction;
 use crate::types::Address;
 
 /// One action for Checkout; mirrors the WIT `action` variant.
@@ -9,7 +10,9 @@ use crate::types::Address;
 /// Build one with a constructor ([`Action::add_note`],
 /// [`Action::add_fee`], [`Action::override_inventory`],
 /// [`Action::generic`], ...) or with the variant and its struct directly.
-/// [`Action::to_json`] gives Bold's wire shape `{"type": ..., "data": ...}`.
+/// [`Action::to_wire`] gives Bold's wire form `{"type": ..., "data": ...}`
+/// (a [`WireAction`], which [`crate::protocol`] validates), [`Action::to_json`]
+/// the same as a JSON value.
 ///
 /// ```
 /// use plugin_sdk::{Action, serde_json::json};
@@ -259,7 +262,9 @@ impl Action {
         Action::Generic { action_type, data }
     }
 
-    /// Bold's (lowercase) type name, e.g. `add_line_item_by_platform_variant`.
+    /// Bold's type name, e.g. `add_line_item_by_platform_variant`: the
+    /// lowercase catalogue name for a typed action, the type as given for
+    /// [`Action::Generic`].
     pub fn type_name(&self) -> &str {
         match self {
             Action::AddLineItemByPlatformVariant(_) => "add_line_item_by_platform_variant",
@@ -277,69 +282,120 @@ impl Action {
         }
     }
 
-    /// The action's `data` object, as Bold expects it.
-    pub fn data_json(&self) -> Value {
+    /// Bold's wire form of the action, as the plugin host builds it from
+    /// the WIT action (the host lowercases a generic type it receives; here
+    /// [`Action::Generic`] keeps its type as given, [`Action::generic`]
+    /// lowercases it). Check it with [`protocol::validate`].
+    ///
+    /// [`protocol::validate`]: crate::protocol::validate()
+    pub fn to_wire(&self) -> WireAction {
+        self.clone().into_wire()
+    }
+
+    /// [`Action::to_wire`], moving the action's strings and data instead
+    /// of copying them.
+    ///
+    /// ```
+    /// use plugin_sdk::{Action, serde_json::json};
+    /// let wire = Action::flag_order_as_bopis(true, true, false).into_wire();
+    /// assert_eq!(wire.action_type, "flag_order_as_bopis");
+    /// assert_eq!(wire.data, json!({"flag_order_as_bopis": true,
+    ///     "hidden_sections": {"shipping_address": true, "saved_addresses": false}}));
+    /// ```
+    pub fn into_wire(self) -> WireAction {
+        let action_type = match self {
+            Action::Generic { action_type, data } => return WireAction { action_type, data },
+            ref typed => typed.type_name().to_owned(),
+        };
+        WireAction {
+            action_type,
+            data: self.into_data(),
+        }
+    }
+
+    /// The `data` object: the one place typed actions are turned into
+    /// Bold's JSON.
+    fn into_data(self) -> Value {
         match self {
             Action::AddLineItemByPlatformVariant(a) => {
                 let properties: Map<String, Value> = a
                     .properties
-                    .iter()
-                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::String(v)))
                     .collect();
-                json!({
-                    "platform_variant_id": a.platform_variant_id,
-                    "line_item_key": a.line_item_key,
-                    "quantity": a.quantity,
-                    "properties": properties,
-                    "price": a.price,
-                    "is_amendment": a.is_amendment,
-                })
+                object([
+                    ("platform_variant_id", a.platform_variant_id.into()),
+                    ("line_item_key", a.line_item_key.into()),
+                    ("quantity", a.quantity.into()),
+                    ("properties", Value::Object(properties)),
+                    ("price", a.price.into()),
+                    ("is_amendment", a.is_amendment.into()),
+                ])
             }
-            Action::AddFee(f) => json!({
-                "id": f.id,
-                "line_text": f.line_text,
-                "fee_type": f.fee_type,
-                "taxable": f.taxable,
-                "value": f.value,
-                "is_amendment": f.is_amendment,
-            }),
-            Action::AddNote(note) => json!({ "note": note }),
-            Action::ChangeShippingAddress(a) | Action::ChangeBillingAddress(a) => json!({
-                "first_name": a.first_name,
-                "last_name": a.last_name,
-                "company": a.company,
-                "address": a.address,
-                "address2": a.address2,
-                "phone": a.phone,
-                "city": a.city,
-                "province": a.province,
-                "province_code": a.province_code,
-                "country": a.country,
-                "country_code": a.country_code,
-                "postal_code": a.postal_code,
-                "update_billing": a.update_billing,
-                "different_billing_address": a.different_billing_address,
-            }),
-            Action::FlagOrderAsBopis(f) => json!({
-                "flag_order_as_bopis": f.flag_order_as_bopis,
-                "hidden_sections": {
-                    "shipping_address": f.hide_shipping_address,
-                    "saved_addresses": f.hide_saved_addresses,
-                },
-            }),
+            Action::AddFee(f) => object([
+                ("id", f.id.into()),
+                ("line_text", f.line_text.into()),
+                ("fee_type", f.fee_type.into()),
+                ("taxable", f.taxable.into()),
+                ("value", f.value.into()),
+                ("is_amendment", f.is_amendment.into()),
+            ]),
+            Action::AddNote(note) => object([("note", note.into())]),
+            Action::ChangeShippingAddress(a) | Action::ChangeBillingAddress(a) => object([
+                ("first_name", a.first_name.into()),
+                ("last_name", a.last_name.into()),
+                ("company", a.company.into()),
+                ("address", a.address.into()),
+                ("address2", a.address2.into()),
+                ("phone", a.phone.into()),
+                ("city", a.city.into()),
+                ("province", a.province.into()),
+                ("province_code", a.province_code.into()),
+                ("country", a.country.into()),
+                ("country_code", a.country_code.into()),
+                ("postal_code", a.postal_code.into()),
+                ("update_billing", a.update_billing.into()),
+                (
+                    "different_billing_address",
+                    a.different_billing_address.into(),
+                ),
+            ]),
+            Action::FlagOrderAsBopis(f) => object([
+                ("flag_order_as_bopis", f.flag_order_as_bopis.into()),
+                (
+                    "hidden_sections",
+                    object([
+                        ("shipping_address", f.hide_shipping_address.into()),
+                        ("saved_addresses", f.hide_saved_addresses.into()),
+                    ]),
+                ),
+            ]),
             Action::OverrideAddressValidate(url)
             | Action::OverrideDiscount(url)
             | Action::OverrideInventory(url)
             | Action::OverrideShipping(url)
-            | Action::OverrideTax(url) => json!({ "url": url }),
-            Action::Generic { data, .. } => data.clone(),
+            | Action::OverrideTax(url) => object([("url", url.into())]),
+            Action::Generic { data, .. } => data,
         }
     }
 
-    /// Bold's wire shape: `{"type": "<lowercase type>", "data": {...}}`.
-    pub fn to_json(&self) -> Value {
-        json!({ "type": self.type_name(), "data": self.data_json() })
+    /// The action's `data` object, as Bold expects it (the `data` of
+    /// [`Action::to_wire`]).
+    pub fn data_json(&self) -> Value {
+        self.clone().into_data()
     }
+
+    /// Bold's wire shape: `{"type": "<lowercase type>", "data": {...}}`
+    /// ([`Action::to_wire`] as a JSON value).
+    pub fn to_json(&self) -> Value {
+        let WireAction { action_type, data } = self.to_wire();
+        object([("type", action_type.into()), ("data", data)])
+    }
+}
+
+/// A JSON object of these fields.
+fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Object(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
 }
 
 /// The Checkout response for these actions:

@@ -91,6 +91,10 @@
 //! - [`event`]—[`Event`], decoded lazily; [`types`]—the lenient typed
 //!   structs its accessors return ([`Cart`], [`Customer`], [`Order`], ...).
 //! - [`action`]—[`Action`] and [`actions_to_response`].
+//! - [`protocol`]—Bold's action catalogue, [`protocol::WireAction`] and the
+//!   host's validation of an answer ([`protocol::validate()`],
+//!   [`protocol::checkout_response`]), with no `wasm32` dependency: the
+//!   host uses it, and native tests can run the same checks.
 //! - [`error`]—[`HandlerError`].
 //! - [`host`]—[`Host`] and [`Level`]; [`http`]—[`HttpRequest`],
 //!   [`HttpResponse`], [`HttpError`].
@@ -111,6 +115,8 @@ pub mod host;
 pub mod http;
 mod lenient;
 pub mod notification;
+/// Bold's action catalogue, wire form and validation, shared with the host.
+pub mod protocol;
 mod skim;
 pub mod testing;
 pub mod types;

@@ -510,11 +510,6 @@ mod simd128 {
     }
 }
 
-/// The random JSON generator the end-to-end SDK probe shares.
-#[cfg(test)]
-#[path = "../tests/support/random_json.rs"]
-mod random_json;
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -599,7 +594,7 @@ mod tests {
         }
     }
 
-    use super::random_json::Rng;
+    use test_support::random_json::Rng;
 
     #[test]
     fn agrees_with_serde_json_on_random_bodies() {

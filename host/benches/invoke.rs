@@ -24,7 +24,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use example_checkout::ExampleCheckout;
-use plugin_host::runtime::{ArtifactCache, Call, EngineSettings, Plugin, Runtime};
+use plugin_host::dispatch::{ActionPolicy, settle};
+use plugin_host::runtime::{ArtifactCache, Call, EngineSettings, Limits, Plugin, Runtime};
 use plugin_sdk::testing::TestHost;
 use plugin_sdk::{CheckoutPlugin, Event};
 use serde_json::Value;
@@ -81,8 +82,17 @@ fn cart_with(items: usize) -> String {
     body.to_string()
 }
 
-fn invoke(tokio: &tokio::runtime::Runtime, plugin: &Plugin, call: Call<'_>) -> u64 {
-    let invocation = tokio.block_on(plugin.invoke(call));
+/// The policy answers are checked against (the defaults' output limit, no
+/// scopes): the same work as on a request.
+fn policy() -> ActionPolicy {
+    ActionPolicy {
+        output_limit: Limits::default().output_bytes,
+        ..ActionPolicy::default()
+    }
+}
+
+fn invoke(tokio: &tokio::runtime::Runtime, plugin: &Plugin, call: &Call) -> u64 {
+    let invocation = settle(tokio.block_on(plugin.invoke(call)), &policy());
     assert!(invocation.outcome.is_ok(), "{:?}", invocation.outcome);
     invocation.report.fuel_used
 }
@@ -95,7 +105,7 @@ fn invoke(tokio: &tokio::runtime::Runtime, plugin: &Plugin, call: Call<'_>) -> u
 fn invoke_prewarmed(
     tokio: &tokio::runtime::Runtime,
     plugin: &Plugin,
-    call: Call<'_>,
+    call: &Call,
     iters: u64,
 ) -> Duration {
     let mut timed = Duration::ZERO;
@@ -109,7 +119,7 @@ fn invoke_prewarmed(
             );
         }
         let started = Instant::now();
-        let invocation = tokio.block_on(plugin.invoke(call));
+        let invocation = settle(tokio.block_on(plugin.invoke(call)), &policy());
         timed += started.elapsed();
         assert!(invocation.outcome.is_ok(), "{:?}", invocation.outcome);
         assert!(invocation.report.prewarmed, "the call found its spare");
@@ -133,10 +143,10 @@ fn bench(c: &mut Criterion) {
         .expect("tokio");
 
     let initialize = Call::Event {
-        name: "initialize_checkout",
-        body: INITIALIZE,
+        name: "initialize_checkout".into(),
+        body: INITIALIZE.into(),
     };
-    let first = tokio.block_on(example.invoke(initialize));
+    let first = tokio.block_on(example.invoke(&initialize));
     assert!(first.outcome.is_ok(), "{:?}", first.outcome);
     eprintln!(
         "initialize_checkout ({} bytes): fuel used {} of {}, peak memory {} bytes",
@@ -159,24 +169,24 @@ fn bench(c: &mut Criterion) {
         .build()
         .expect("tokio");
     // The first call finds no spare; it leaves one behind.
-    let warmup = tokio.block_on(example_prewarmed.invoke(initialize));
+    let warmup = tokio.block_on(example_prewarmed.invoke(&initialize));
     assert!(warmup.outcome.is_ok(), "{:?}", warmup.outcome);
 
     let host = TestHost::new();
     let mut group = c.benchmark_group("initialize_checkout");
     group.bench_function("native", |b| b.iter(|| native(INITIALIZE, &host)));
     group.bench_function("fresh_sandbox", |b| {
-        b.iter(|| invoke(&tokio, &example, initialize))
+        b.iter(|| invoke(&tokio, &example, &initialize))
     });
     group.bench_function("fresh_sandbox_prewarmed", |b| {
-        b.iter_custom(|iters| invoke_prewarmed(&tokio, &example_prewarmed, initialize, iters))
+        b.iter_custom(|iters| invoke_prewarmed(&tokio, &example_prewarmed, &initialize, iters))
     });
     // The last spare was made on `tokio`; later ones on the workers.
     while !example_prewarmed.spare_ready() {
         tokio.block_on(tokio::task::yield_now());
     }
     group.bench_function("fresh_sandbox_prewarmed_other_thread", |b| {
-        b.iter_custom(|iters| invoke_prewarmed(&workers, &example_prewarmed, initialize, iters))
+        b.iter_custom(|iters| invoke_prewarmed(&workers, &example_prewarmed, &initialize, iters))
     });
     group.finish();
 
@@ -218,9 +228,9 @@ fn bench(c: &mut Criterion) {
         let fuel = invoke(
             &tokio,
             &gift,
-            Call::Event {
-                name: "order_submitted",
-                body: cart,
+            &Call::Event {
+                name: "order_submitted".into(),
+                body: cart.clone(),
             },
         );
         eprintln!("cart of {n} line items ({} bytes): fuel {fuel}", cart.len());
@@ -234,17 +244,12 @@ fn bench(c: &mut Criterion) {
     }
     let mut group = c.benchmark_group("cart_size");
     for (n, cart) in sizes.iter().zip(&carts) {
+        let call = Call::Event {
+            name: "order_submitted".into(),
+            body: cart.clone(),
+        };
         group.bench_function(format!("{n}_line_items"), |b| {
-            b.iter(|| {
-                invoke(
-                    &tokio,
-                    &gift,
-                    Call::Event {
-                        name: "order_submitted",
-                        body: cart,
-                    },
-                )
-            })
+            b.iter(|| invoke(&tokio, &gift, &call))
         });
     }
     group.finish();

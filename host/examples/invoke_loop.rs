@@ -12,7 +12,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use plugin_host::runtime::{Call, EngineSettings, Runtime};
+use plugin_host::dispatch::{ActionPolicy, settle};
+use plugin_host::runtime::{Call, EngineSettings, Limits, Runtime};
 
 const FIXTURE: &str = include_str!("../../guest-sdk/fixtures/initialize_checkout.json");
 
@@ -52,8 +53,13 @@ fn main() -> anyhow::Result<()> {
         .enable_time()
         .build()?;
     let call = Call::Event {
-        name: "initialize_checkout",
-        body: FIXTURE,
+        name: "initialize_checkout".into(),
+        body: FIXTURE.into(),
+    };
+    // Each answer is checked as on a request.
+    let policy = ActionPolicy {
+        output_limit: Limits::default().output_bytes,
+        ..ActionPolicy::default()
     };
     if engine.prewarm {
         // Latency of calls that find their spare ready (the wait untimed),
@@ -69,14 +75,14 @@ fn main() -> anyhow::Result<()> {
                 .build()?
         };
         // The first call finds no spare; it leaves one behind.
-        workers.block_on(plugin.invoke(call));
+        settle(workers.block_on(plugin.invoke(&call)), &policy);
         let mut times = Vec::with_capacity(n);
         for _ in 0..n {
             while !plugin.spare_ready() {
                 workers.block_on(tokio::task::yield_now());
             }
             let started = Instant::now();
-            let invocation = workers.block_on(plugin.invoke(call));
+            let invocation = settle(workers.block_on(plugin.invoke(&call)), &policy);
             times.push(started.elapsed());
             anyhow::ensure!(invocation.outcome.is_ok(), "{:?}", invocation.outcome);
         }
@@ -93,14 +99,14 @@ fn main() -> anyhow::Result<()> {
             .parse()
             .map_err(|e| anyhow::anyhow!("POLLUTE={kib:?}: not a size in KiB ({e})"))?;
         return polluted_calls(n, kib, || {
-            let invocation = tokio.block_on(plugin.invoke(call));
+            let invocation = settle(tokio.block_on(plugin.invoke(&call)), &policy);
             anyhow::ensure!(invocation.outcome.is_ok(), "{:?}", invocation.outcome);
             Ok(())
         });
     }
     let started = Instant::now();
     for _ in 0..n {
-        let invocation = tokio.block_on(plugin.invoke(call));
+        let invocation = settle(tokio.block_on(plugin.invoke(&call)), &policy);
         anyhow::ensure!(invocation.outcome.is_ok(), "{:?}", invocation.outcome);
     }
     let elapsed = started.elapsed();
@@ -145,11 +151,11 @@ fn polluted_calls(
 
 #[cfg(feature = "native-example-handlers")]
 fn native_call() -> anyhow::Result<()> {
-    use plugin_host::actions::ActionPolicy;
-    use plugin_host::native::NativeHandler;
-    use plugin_host::runtime::OwnedCall;
+    use plugin_host::dispatch::ActionPolicy;
+    use plugin_host::dispatch::native::NativeHandler;
+    use plugin_host::runtime::Call;
     use std::sync::OnceLock;
-    static HANDLER: OnceLock<(NativeHandler, OwnedCall)> = OnceLock::new();
+    static HANDLER: OnceLock<(NativeHandler, Call)> = OnceLock::new();
     let (handler, call) = HANDLER.get_or_init(|| {
         let policy = ActionPolicy {
             output_limit: 256 * 1024,
@@ -157,7 +163,7 @@ fn native_call() -> anyhow::Result<()> {
         };
         let handler = NativeHandler::for_plugin("example-checkout", Vec::new(), policy)
             .expect("built with native-example-handlers");
-        let call = OwnedCall::Event {
+        let call = Call::Event {
             name: "initialize_checkout".into(),
             body: FIXTURE.into(),
         };

@@ -1,4 +1,5 @@
-//! What can go wrong inside a sandbox, in the words of DESIGN.md.
+//! What can go wrong inside a sandbox, in the agreed words that logs,
+//! metrics, `invoke` and error bodies use.
 
 use std::fmt;
 

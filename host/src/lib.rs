@@ -1,33 +1,21 @@
 //! `plugin-host`: runs Bold Checkout plugins compiled to WebAssembly
-//! components, each event in a fresh sandbox with fuel, memory and time
-//! limits, and validates the actions they return.
+//! components, each call in a fresh sandbox with fuel, memory and time
+//! limits, and answers Bold (or, for a platform connector, delivers its
+//! notifications durably).
 //!
-//! The pieces:
-//! - [`runtime`]: the engine, compiled and pre-linked plugins, invocations.
-//! - [`actions`]: validation of what a handler returns, Bold's response.
-//! - [`limits`] and [`fault`]: the agreed defaults and failure words.
-//! - [`config`]: the host file (`host.toml`) and the manifests it names.
-//! - [`manifest`]: a plugin's `plugin.toml`.
-//! - [`cli`] and [`invoke`]: the command line.
+//! A request goes down through the layers and back up, never sideways:
+//! [`http`] (transport) → [`dispatch`] (what the call means for Bold) →
+//! [`runtime`] (the sandbox) → back.
 
 #![warn(missing_docs)]
 
-pub mod actions;
-pub mod cli;
-pub mod config;
-pub mod connector;
-pub mod fault;
-pub mod http;
-pub mod invoke;
-pub mod limits;
-pub mod manifest;
-pub mod metrics;
-pub mod native;
-pub mod outbox;
-pub mod outbox_command;
-pub mod registry;
-pub mod runtime;
-pub mod sandbox_pool;
-pub mod serve;
-pub mod sign;
-pub mod signature;
+pub mod cli; // the command line: clap definitions and one module per command
+pub mod config; // host.toml, plugin manifests, connector settings, secret sources
+pub mod dispatch; // Bold's protocol: registry, admission, answers, notifications
+pub mod fault; // the fault kinds: words used in logs, metrics and error bodies
+pub mod http; // transport: routes, request checks, observe layer, ApiError
+pub mod metrics; // Prometheus metrics of the endpoint and the outbox
+pub mod outbox; // durable notification queue and its delivery to Bold
+pub mod runtime; // the WIT sandbox: engine, limits, imports, sandbox threads
+pub mod server; // serve: bind, loader, reload, outbox opening, shutdown
+pub mod signature; // HMAC signatures: Bold's cavage, the platform's body HMAC

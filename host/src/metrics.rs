@@ -198,6 +198,17 @@ impl Metrics {
     }
 }
 
+/// Override kinds, topics and paths come from the URL: a label value is the
+/// segment when it is short and plain, else `other`.
+pub fn bounded_label(segment: &str) -> &str {
+    let plain = !segment.is_empty()
+        && segment.len() <= 32
+        && segment
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if plain { segment } else { "other" }
+}
+
 /// The label for an event name: known names and the plugin's subscribed
 /// events as they are, anything else `other`.
 pub fn event_label(name: &str, subscribed: Option<&std::collections::BTreeSet<String>>) -> String {

@@ -1,19 +1,18 @@
-//! Mock servers on 127.0.0.1 for the connector tests: a toy commerce
-//! platform (the API `plugins/platform-sync` calls) and Bold's API (which
-//! records every notification it receives and can be told to fail, delay,
-//! answer 429 with `Retry-After`, or drop the connection).
+//! The toy commerce platform on 127.0.0.1 (the API `plugins/platform-sync`
+//! calls) for the connector tests. The mock of Bold's API, shared with the
+//! host's outbox tests, is `test_support::mock_bold`.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::SystemTime;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 /// Binds 127.0.0.1:0 and serves `app` on the current tokio runtime.
@@ -31,8 +30,6 @@ async fn serve(app: Router) -> SocketAddr {
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
-
-// ---------------------------------------------------------------- platform
 
 /// The toy platform: customers with addresses; a new default address
 /// unsets the old default of the same type (the side effect Bold must hear
@@ -221,181 +218,4 @@ async fn add_address(
     }
     customer["updated_at"] = json!(now_rfc3339());
     (StatusCode::CREATED, axum::Json(Value::Object(address))).into_response()
-}
-
-// ---------------------------------------------------------------- Bold
-
-/// What the mock Bold API does with the next request.
-#[derive(Debug, Clone)]
-pub enum Behaviour {
-    /// Answer with this status (202 = accepted).
-    Status(u16),
-    /// Answer 429 with `Retry-After: <secs>`.
-    TooManyRequests(u64),
-    /// Wait this long, then answer 202 (or never, if the client gives up).
-    Delay(Duration),
-    /// Close the connection without an answer.
-    Drop,
-}
-
-/// One request Bold received.
-#[derive(Debug, Clone)]
-pub struct Received {
-    /// The path.
-    pub path: String,
-    /// Headers, names lower case.
-    pub headers: BTreeMap<String, String>,
-    /// The JSON body.
-    pub body: Value,
-    /// When it arrived.
-    pub at: Instant,
-    /// The status it was answered with (`None`: dropped).
-    pub status: Option<u16>,
-}
-
-impl Received {
-    /// A header's value.
-    pub fn header(&self, name: &str) -> &str {
-        self.headers.get(name).map(String::as_str).unwrap_or("")
-    }
-
-    /// The entity in `{"data": {"<entity>": {...}}}`.
-    pub fn entity(&self) -> &Value {
-        self.body["data"]
-            .as_object()
-            .and_then(|o| o.values().next())
-            .unwrap_or(&Value::Null)
-    }
-}
-
-/// The mock Bold API.
-#[derive(Debug, Clone)]
-pub struct MockBold {
-    /// Its address.
-    pub addr: SocketAddr,
-    state: Arc<BoldState>,
-}
-
-#[derive(Debug, Default)]
-struct BoldState {
-    script: Mutex<VecDeque<Behaviour>>,
-    default: Mutex<Option<Behaviour>>,
-    received: Mutex<Vec<Received>>,
-}
-
-impl MockBold {
-    /// Starts it; by default every request gets 202.
-    pub async fn start() -> Self {
-        let state = Arc::new(BoldState::default());
-        let app = Router::new()
-            .route("/{*path}", any(bold_receive))
-            .with_state(state.clone());
-        Self {
-            addr: serve(app).await,
-            state,
-        }
-    }
-
-    /// `http://127.0.0.1:<port>`.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// The next requests get these behaviours, in order, then the default.
-    pub fn script(&self, behaviours: impl IntoIterator<Item = Behaviour>) {
-        lock(&self.state.script).extend(behaviours);
-    }
-
-    /// What requests get once the script is used up (`None`: 202).
-    pub fn set_default(&self, behaviour: Option<Behaviour>) {
-        *lock(&self.state.default) = behaviour;
-    }
-
-    /// Every request received so far.
-    pub fn received(&self) -> Vec<Received> {
-        lock(&self.state.received).clone()
-    }
-
-    /// Requests answered with a 2xx.
-    pub fn accepted(&self) -> Vec<Received> {
-        self.received()
-            .into_iter()
-            .filter(|r| r.status.is_some_and(|s| (200..300).contains(&s)))
-            .collect()
-    }
-
-    /// Waits until `done(received)` holds, up to `timeout`.
-    pub async fn wait_for(
-        &self,
-        timeout: Duration,
-        done: impl Fn(&[Received]) -> bool,
-    ) -> Vec<Received> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let received = self.received();
-            if done(&received) || Instant::now() > deadline {
-                return received;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
-
-async fn bold_receive(
-    State(state): State<Arc<BoldState>>,
-    Path(path): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let behaviour = lock(&state.script)
-        .pop_front()
-        .or_else(|| lock(&state.default).clone())
-        .unwrap_or(Behaviour::Status(202));
-    let status = match &behaviour {
-        Behaviour::Status(s) => Some(*s),
-        Behaviour::TooManyRequests(_) => Some(429),
-        // Set once the answer is given (never, if the client goes away).
-        Behaviour::Delay(_) | Behaviour::Drop => None,
-    };
-    let index = {
-        let mut received = lock(&state.received);
-        received.push(Received {
-            path: format!("/{path}"),
-            headers: headers
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_owned(),
-                        v.to_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect(),
-            body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-            at: Instant::now(),
-            status,
-        });
-        received.len() - 1
-    };
-    match behaviour {
-        Behaviour::Status(s) => StatusCode::from_u16(s)
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-            .into_response(),
-        Behaviour::TooManyRequests(secs) => (
-            StatusCode::TOO_MANY_REQUESTS,
-            [("retry-after", secs.to_string())],
-        )
-            .into_response(),
-        Behaviour::Delay(d) => {
-            tokio::time::sleep(d).await;
-            if let Some(r) = lock(&state.received).get_mut(index) {
-                r.status = Some(202);
-            }
-            StatusCode::ACCEPTED.into_response()
-        }
-        Behaviour::Drop => {
-            // Ends the connection's task without an answer: the client sees
-            // the connection closed before a response.
-            std::panic::resume_unwind(Box::new("mock Bold drops the connection"))
-        }
-    }
 }

@@ -1,9 +1,14 @@
 //! Helpers shared by the end-to-end tests.
 
+use std::collections::BTreeSet;
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use plugin_host::runtime::{ArtifactCache, EngineSettings, Plugin, PluginSettings, Runtime};
+use plugin_host::config::Manifest;
+use plugin_host::dispatch::actions::policy_for;
+use plugin_host::dispatch::{ActionPolicy, CheckedPlugin};
+use plugin_host::runtime::{ArtifactCache, EngineSettings, PluginSettings, Runtime};
 use serde_json::{Value, json};
 
 /// A compiled-artifact cache shared by test runs (under `target/`), so that
@@ -26,27 +31,84 @@ pub fn runtime() -> &'static Runtime {
     })
 }
 
-/// Loads `component` with `settings`.
-pub fn load(component: &str, settings: PluginSettings) -> Plugin {
-    runtime()
-        .load_file(Path::new(component), settings)
-        .unwrap_or_else(|e| panic!("loading {component}: {e}"))
+/// What a test plugin is loaded with: the sandbox's settings (through
+/// `Deref`) and what its answers are checked against.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// The sandbox's settings: id, limits, config, outbound grant.
+    pub runtime: PluginSettings,
+    /// Granted scopes; `None` = not scope-checked.
+    pub scopes: Option<BTreeSet<String>>,
+    /// Action types outside Bold's list the plugin may send.
+    pub extra_action_types: BTreeSet<String>,
 }
 
-/// Settings with an id and config pairs, limits at their defaults.
-pub fn settings(id: &str, config: &[(&str, &str)]) -> PluginSettings {
-    PluginSettings {
-        id: id.to_owned(),
-        config: config
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-        ..PluginSettings::default()
+impl Settings {
+    /// The settings a manifest describes.
+    pub fn from_manifest(manifest: &Manifest) -> Self {
+        let policy = policy_for(manifest);
+        Self {
+            runtime: manifest.plugin_settings(),
+            scopes: policy.scopes,
+            extra_action_types: policy.extra_action_types,
+        }
+    }
+
+    fn policy(&self) -> ActionPolicy {
+        ActionPolicy {
+            scopes: self.scopes.clone(),
+            extra_action_types: self.extra_action_types.clone(),
+            output_limit: self.runtime.limits.output_bytes,
+        }
     }
 }
 
-/// The text of a bundled Bold fixture, e.g. `initialize_checkout`.
-pub fn fixture(name: &str) -> String {
+impl Deref for Settings {
+    type Target = PluginSettings;
+
+    fn deref(&self) -> &PluginSettings {
+        &self.runtime
+    }
+}
+
+impl DerefMut for Settings {
+    fn deref_mut(&mut self) -> &mut PluginSettings {
+        &mut self.runtime
+    }
+}
+
+/// Loads `component` with `settings` on the shared runtime.
+pub fn load(component: &str, settings: Settings) -> CheckedPlugin {
+    load_with(runtime(), component, settings)
+}
+
+/// Loads `component` with `settings` on `runtime`.
+pub fn load_with(runtime: &Runtime, component: &str, settings: Settings) -> CheckedPlugin {
+    let policy = settings.policy();
+    let plugin = runtime
+        .load_file(Path::new(component), settings.runtime)
+        .unwrap_or_else(|e| panic!("loading {component}: {e}"));
+    CheckedPlugin { plugin, policy }
+}
+
+/// Settings with an id and config pairs, limits at their defaults.
+pub fn settings(id: &str, config: &[(&str, &str)]) -> Settings {
+    Settings {
+        runtime: PluginSettings {
+            id: id.to_owned(),
+            config: config
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..PluginSettings::default()
+        },
+        ..Settings::default()
+    }
+}
+
+/// The text of a bundled Bold fixture (the request body), e.g.
+/// `initialize_checkout`.
+pub fn fixture_body(name: &str) -> String {
     let path = Path::new(crate::FIXTURES).join(format!("{name}.json"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

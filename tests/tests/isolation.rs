@@ -8,14 +8,14 @@ use std::time::{Duration, Instant};
 
 use plugin_tests::guests::{EXAMPLE_CHECKOUT, HOSTILE};
 use plugin_tests::server::{PluginSpec, TestServer, signed_post, write_config};
-use plugin_tests::support::{event_body, fixture};
+use plugin_tests::support::{event_body, fixture_body};
 
 const BIN: &str = env!("CARGO_BIN_EXE_plugin-host-under-test");
 
 async fn latencies(server: &TestServer, n: usize) -> Vec<Duration> {
     let client = reqwest::Client::new();
     let url = server.url("/plugins/example-checkout/events");
-    let body = fixture("initialize_checkout");
+    let body = fixture_body("initialize_checkout");
     let mut samples = Vec::with_capacity(n);
     for _ in 0..n {
         let started = Instant::now();

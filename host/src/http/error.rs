@@ -1,8 +1,14 @@
-//! The one error type of the endpoint, and the statuses of DESIGN.md.
+//! The one error type of the endpoint, and its agreed statuses: 404 unknown
+//! plugin or route, 405 method, 413 body over the limit, 401 signature (empty
+//! body), 415 content type, 400 body, 503 unavailable or busy (with
+//! `Retry-After`), 502 a plugin's fault where the host is its gateway.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+
+use crate::dispatch::Refusal;
+use crate::dispatch::event_name::BodyError;
 
 /// Why a request was not answered by a plugin.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -77,6 +83,26 @@ impl ApiError {
             ApiError::OutboxUnavailable => "outbox_unavailable",
             ApiError::PluginFault(kind) => kind,
         }
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::NotFound => ApiError::NotFound,
+            Refusal::Unsupported => ApiError::Unsupported,
+            Refusal::Unauthorized => ApiError::Unauthorized,
+            Refusal::Unavailable => ApiError::Unavailable,
+            Refusal::Saturated => ApiError::Saturated,
+            Refusal::OutboxUnavailable => ApiError::OutboxUnavailable,
+            Refusal::PluginFault(kind) => ApiError::PluginFault(kind.as_str()),
+        }
+    }
+}
+
+impl From<BodyError> for ApiError {
+    fn from(err: BodyError) -> Self {
+        ApiError::BadRequest(err.to_string())
     }
 }
 

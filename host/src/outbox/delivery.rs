@@ -13,6 +13,10 @@
 //! period and records them; anything still unfinished stays `in_flight` and
 //! is released when its lease expires (at the next start-up or by another
 //! host).
+//!
+//! Why one file: claiming, sending, recording and backing off are one loop
+//! whose steps share the claim's lease; the HTTP client and the backoff are
+//! their own modules.
 
 use std::fmt;
 use std::sync::Arc;

@@ -1,4 +1,5 @@
-//! The outbox: Platform Event Notifications (`bold/PROTOCOL.md` §4) are
+//! The outbox: Platform Event Notifications (Customer/Product Saved or
+//! Deleted and Order Saved, POSTed to Bold's API for the shop) are
 //! committed durably before the request that produced them is answered,
 //! then delivered to Bold's API at least once, with retries, in order per
 //! entity.
@@ -20,8 +21,8 @@
 //!   them to Bold ([`client`]), and records the result with backoff
 //!   ([`backoff`]).
 //! - [`settings`]: the `[bold_api]` and `[outbox]` tables of `host.toml`.
-//! - [`cli`]: `plugin-host outbox list|retry|purge`, as functions that take a
-//!   store and return printable results.
+//! - [`admin`]: the operator's `list`, `retry` and `purge`, as functions that
+//!   take a store and return printable results.
 //!
 //! # Ordering and coalescing
 //!
@@ -44,8 +45,8 @@
 //! never a payload or a token. `Debug` of the types that hold a payload
 //! prints its length only.
 
+pub mod admin;
 pub mod backoff;
-pub mod cli;
 pub mod client;
 pub mod delivery;
 pub mod model;

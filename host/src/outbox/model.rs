@@ -1,5 +1,8 @@
 //! The outbox's data: what callers enqueue, the statuses a notification goes
 //! through, and what the store answers.
+//!
+//! Why one file: these are the values every backend and the delivery worker
+//! exchange, with their text forms; most of its length is tests.
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,5 +1,9 @@
 //! The `[bold_api]` and `[outbox]` tables of `host.toml`: strict serde with
 //! defaults, and [`validate`](BoldApiSettings::validate) with typed errors.
+//!
+//! Why one file: `[bold_api]` and `[outbox]` are read, defaulted and
+//! validated together (delivery settings depend on both); most of its length
+//! is tests.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

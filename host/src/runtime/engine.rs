@@ -9,7 +9,7 @@ use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAlloc
 /// (and its deadline is checked) once per tick.
 pub const EPOCH_TICK: Duration = Duration::from_millis(1);
 
-/// Engine-wide settings (per-plugin limits live in [`crate::limits::Limits`]).
+/// Engine-wide settings (per-plugin limits live in [`super::Limits`]).
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
     /// Largest memory any plugin may have, in bytes: the size of a pooled

@@ -9,179 +9,13 @@ use wasmtime::{Engine, Store, Trap};
 use super::LoadInfo;
 use super::bindings::connector::checkout::plugin::connector_types as cwit;
 use super::bindings::connector::{PlatformConnector, PlatformConnectorPre};
-use super::bindings::{CheckoutPlugin, CheckoutPluginPre, Event, HandlerError};
+use super::bindings::{Action, CheckoutPlugin, CheckoutPluginPre, Event, HandlerError};
+use super::call::Call;
+use super::limits::Limits;
 use super::log_capture::{InvocationLog, LogSink};
 use super::sandbox::{Outbound, PluginConfig, Sandbox};
 use super::spare::{Spare, SpareBudget, SpareTicket};
-use crate::actions::{self, ActionPolicy};
-use crate::connector::notification::{self, Notification};
 use crate::fault::{Fault, FaultKind};
-use crate::limits::Limits;
-
-/// What to ask the plugin.
-#[derive(Debug, Clone, Copy)]
-pub enum Call<'a> {
-    /// A checkout event: its name and verified raw body.
-    Event {
-        /// The event name (the body's `event` field).
-        name: &'a str,
-        /// The raw JSON body.
-        body: &'a str,
-    },
-    /// An override call (`handle-override`).
-    Override {
-        /// The override kind, e.g. `inventory`.
-        kind: &'a str,
-        /// The raw JSON body.
-        body: &'a str,
-    },
-    /// A plugin webhook (`handle-webhook`).
-    Webhook {
-        /// The webhook topic.
-        topic: &'a str,
-        /// The raw JSON body.
-        body: &'a str,
-    },
-    /// A platform webhook for a connector (`handle-platform-event`).
-    PlatformEvent {
-        /// The topic (last path segment).
-        topic: &'a str,
-        /// The verified raw body.
-        body: &'a str,
-    },
-    /// A call from Bold on a connector (`handle-bold-request`).
-    BoldRequest(&'a BoldCall),
-}
-
-/// A call Bold made on a connector.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BoldCall {
-    /// The HTTP method, upper case.
-    pub method: String,
-    /// The shop from the URL.
-    pub shop_identifier: String,
-    /// The path below the shop, no leading `/`.
-    pub path: String,
-    /// The query string without `?`.
-    pub query: String,
-    /// The verified body.
-    pub body: String,
-}
-
-/// A [`Call`] that owns its strings, to move into another task.
-#[derive(Debug, Clone)]
-pub enum OwnedCall {
-    /// See [`Call::Event`].
-    Event {
-        /// The event name.
-        name: String,
-        /// The raw JSON body.
-        body: String,
-    },
-    /// See [`Call::Override`].
-    Override {
-        /// The override kind.
-        kind: String,
-        /// The raw JSON body.
-        body: String,
-    },
-    /// See [`Call::Webhook`].
-    Webhook {
-        /// The webhook topic.
-        topic: String,
-        /// The raw JSON body.
-        body: String,
-    },
-    /// See [`Call::PlatformEvent`].
-    PlatformEvent {
-        /// The topic.
-        topic: String,
-        /// The verified raw body.
-        body: String,
-    },
-    /// See [`Call::BoldRequest`].
-    BoldRequest(BoldCall),
-}
-
-impl OwnedCall {
-    /// Borrows it as a [`Call`].
-    pub fn as_call(&self) -> Call<'_> {
-        match self {
-            OwnedCall::Event { name, body } => Call::Event { name, body },
-            OwnedCall::Override { kind, body } => Call::Override { kind, body },
-            OwnedCall::Webhook { topic, body } => Call::Webhook { topic, body },
-            OwnedCall::PlatformEvent { topic, body } => Call::PlatformEvent { topic, body },
-            OwnedCall::BoldRequest(call) => Call::BoldRequest(call),
-        }
-    }
-}
-
-impl Call<'_> {
-    fn body_len(&self) -> usize {
-        match self {
-            Call::Event { body, .. }
-            | Call::Override { body, .. }
-            | Call::Webhook { body, .. }
-            | Call::PlatformEvent { body, .. } => body.len(),
-            Call::BoldRequest(call) => call.body.len() + call.path.len() + call.query.len(),
-        }
-    }
-}
-
-/// A successful answer.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Answer {
-    /// Bold's response to an event: `{"success": true, "actions": [...]}`.
-    Checkout {
-        /// The serialised response.
-        body: String,
-        /// How many actions it holds.
-        actions: usize,
-    },
-    /// The JSON answer to an override call, as the plugin gave it.
-    Override(String),
-    /// The webhook was handled.
-    Webhook,
-    /// A connector mapped a platform webhook to these notifications.
-    Notifications(Vec<Notification>),
-    /// A connector answered Bold.
-    Bold {
-        /// The HTTP status for Bold.
-        status: u16,
-        /// The JSON body (may be empty).
-        body: String,
-        /// Side-effect notifications to queue before answering.
-        notifications: Vec<Notification>,
-    },
-}
-
-impl Answer {
-    /// The answer's JSON text (`{"success":true}` for a webhook or a
-    /// platform event).
-    pub fn body(&self) -> &str {
-        match self {
-            Answer::Checkout { body, .. } | Answer::Override(body) | Answer::Bold { body, .. } => {
-                body
-            }
-            Answer::Webhook | Answer::Notifications(_) => r#"{"success":true}"#,
-        }
-    }
-
-    /// Bytes of output it stands for (notifications included).
-    fn output_len(&self) -> u64 {
-        let notes = match self {
-            Answer::Notifications(n)
-            | Answer::Bold {
-                notifications: n, ..
-            } => n
-                .iter()
-                .map(|n| (n.json_bytes + n.platform_id.len() + n.updated_at.len()) as u64)
-                .sum(),
-            _ => 0,
-        };
-        self.body().len() as u64 + notes
-    }
-}
 
 /// What an invocation used, against its limits.
 #[derive(Debug, Clone)]
@@ -202,7 +36,8 @@ pub struct Report {
     pub prewarmed: bool,
     /// The deadline.
     pub timeout: Duration,
-    /// Bytes of the answer (0 when there is none).
+    /// Bytes of the answer (0 when there is none; set by whoever checks
+    /// the output against the protocol).
     pub output_bytes: u64,
     /// Output limit in bytes.
     pub output_limit: u64,
@@ -231,11 +66,28 @@ impl Report {
     }
 }
 
+/// What the guest returned, as the WIT contract types it. Handler errors
+/// are already faults; nothing here is checked against Bold's protocol yet
+/// (the caller does that, and sets [`Report::output_bytes`]).
+#[derive(Debug, Clone)]
+pub enum Output {
+    /// `handle-event`: the actions.
+    Actions(Vec<Action>),
+    /// `handle-override`: the JSON answer, as the plugin gave it.
+    Override(String),
+    /// `handle-webhook`: handled.
+    Webhook,
+    /// `handle-platform-event`: the notifications.
+    Notifications(Vec<cwit::Notification>),
+    /// `handle-bold-request`: the response for Bold and its notifications.
+    Bold(cwit::BoldResponse),
+}
+
 /// The outcome of one invocation and what it used.
 #[derive(Debug, Clone)]
-pub struct Invocation {
-    /// The answer, or the fault.
-    pub outcome: Result<Answer, Fault>,
+pub struct Invocation<T = Output> {
+    /// The guest's output, or the fault.
+    pub outcome: Result<T, Fault>,
     /// Resources used.
     pub report: Report,
 }
@@ -255,7 +107,6 @@ pub(super) struct PluginInner {
     pub(super) outbound: Option<Outbound>,
     pub(super) limits: Limits,
     pub(super) config: PluginConfig,
-    pub(super) policy: ActionPolicy,
     pub(super) load: LoadInfo,
     /// The sandbox instantiated ahead of the next call, if any.
     pub(super) spare: Spare<Sandboxed>,
@@ -278,20 +129,11 @@ pub(super) struct Sandboxed {
     ticket: Option<SpareTicket>,
 }
 
-/// What the guest returned, before validation.
-enum Raw {
-    Event(Result<Vec<super::bindings::Action>, HandlerError>),
-    Override(Result<String, HandlerError>),
-    Webhook(Result<(), HandlerError>),
-    PlatformEvent(Result<Vec<cwit::Notification>, HandlerError>),
-    Bold(Result<cwit::BoldResponse, HandlerError>),
-}
-
 /// Longest handler error text passed on (guests control it).
 const MAX_REASON: usize = 512;
 
 impl PluginInner {
-    pub(super) async fn invoke(self: &Arc<Self>, call: Call<'_>) -> Invocation {
+    pub(super) async fn invoke(self: &Arc<Self>, call: &Call) -> Invocation {
         let limits = &self.limits;
         let fuel_limit = limits.fuel_for(call.body_len());
         let started = Instant::now();
@@ -344,9 +186,8 @@ impl PluginInner {
             Err(_elapsed) => Err(timeout()),
             Ok(Err(err)) => Err(classify(&err, memory_denied, limits)),
             Ok(Ok(Err(fault))) => Err(fault),
-            Ok(Ok(Ok(raw))) => self.validate(raw),
+            Ok(Ok(Ok(output))) => Ok(output),
         };
-        let output_bytes = outcome.as_ref().map_or(0, Answer::output_len);
         self.recycle(store);
         Invocation {
             outcome,
@@ -358,7 +199,7 @@ impl PluginInner {
                 elapsed,
                 prewarmed,
                 timeout: limits.timeout(),
-                output_bytes,
+                output_bytes: 0,
                 output_limit: limits.output_bytes,
                 log: log.snapshot(),
                 log_limit: limits.log_bytes,
@@ -464,35 +305,37 @@ impl PluginInner {
     async fn call(
         &self,
         sandboxed: &mut Sandboxed,
-        call: Call<'_>,
-    ) -> wasmtime::Result<Result<Raw, Fault>> {
+        call: &Call,
+    ) -> wasmtime::Result<Result<Output, Fault>> {
         let store = &mut sandboxed.store;
-        match (&sandboxed.instance, call) {
+        let output = match (&sandboxed.instance, call) {
             (Instance::Checkout(plugin), Call::Event { name, body }) => {
                 let event = Event {
-                    name: name.to_owned(),
-                    body: body.to_owned(),
+                    name: name.clone(),
+                    body: body.clone(),
                 };
-                Ok(Ok(Raw::Event(
-                    plugin.call_handle_event(&mut *store, &event).await?,
-                )))
+                plugin
+                    .call_handle_event(&mut *store, &event)
+                    .await?
+                    .map(Output::Actions)
             }
-            (Instance::Checkout(plugin), Call::Override { kind, body }) => Ok(Ok(Raw::Override(
-                plugin.call_handle_override(&mut *store, kind, body).await?,
-            ))),
-            (Instance::Checkout(plugin), Call::Webhook { topic, body }) => Ok(Ok(Raw::Webhook(
-                plugin.call_handle_webhook(&mut *store, topic, body).await?,
-            ))),
+            (Instance::Checkout(plugin), Call::Override { kind, body }) => plugin
+                .call_handle_override(&mut *store, kind, body)
+                .await?
+                .map(Output::Override),
+            (Instance::Checkout(plugin), Call::Webhook { topic, body }) => plugin
+                .call_handle_webhook(&mut *store, topic, body)
+                .await?
+                .map(|()| Output::Webhook),
             (Instance::Connector(plugin), Call::PlatformEvent { topic, body }) => {
                 let event = cwit::PlatformEvent {
-                    topic: topic.to_owned(),
-                    body: body.to_owned(),
+                    topic: topic.clone(),
+                    body: body.clone(),
                 };
-                Ok(Ok(Raw::PlatformEvent(
-                    plugin
-                        .call_handle_platform_event(&mut *store, &event)
-                        .await?,
-                )))
+                plugin
+                    .call_handle_platform_event(&mut *store, &event)
+                    .await?
+                    .map(Output::Notifications)
             }
             (Instance::Connector(plugin), Call::BoldRequest(call)) => {
                 let request = cwit::BoldRequest {
@@ -502,83 +345,17 @@ impl PluginInner {
                     query: call.query.clone(),
                     body: call.body.clone(),
                 };
-                Ok(Ok(Raw::Bold(
-                    plugin
-                        .call_handle_bold_request(&mut *store, &request)
-                        .await?,
-                )))
+                plugin
+                    .call_handle_bold_request(&mut *store, &request)
+                    .await?
+                    .map(Output::Bold)
             }
             (Instance::Checkout(_), _) => {
-                Ok(Err(wrong_world("a checkout plugin, not a connector")))
+                return Ok(Err(wrong_world("a checkout plugin, not a connector")));
             }
-            (Instance::Connector(_), _) => Ok(Err(wrong_world("a platform connector"))),
-        }
-    }
-
-    fn validate(&self, raw: Raw) -> Result<Answer, Fault> {
-        match raw {
-            Raw::Event(result) => {
-                let actions = result.map_err(handler_fault)?;
-                let min_len = actions.iter().map(actions::min_wire_len).sum::<usize>();
-                actions::check_output_size(min_len, self.policy.output_limit)?;
-                let wire = actions
-                    .iter()
-                    .map(actions::from_wit)
-                    .collect::<Result<Vec<_>, _>>()?;
-                let body = actions::checkout_response(&wire, &self.policy)?;
-                Ok(Answer::Checkout {
-                    body,
-                    actions: wire.len(),
-                })
-            }
-            Raw::Override(result) => {
-                let body = result.map_err(handler_fault)?;
-                actions::check_output_size(body.len(), self.policy.output_limit)?;
-                serde_json::from_str::<serde::de::IgnoredAny>(&body).map_err(|e| {
-                    Fault::new(
-                        FaultKind::InvalidOutput,
-                        format!("override answer is not JSON ({e})"),
-                    )
-                })?;
-                Ok(Answer::Override(body))
-            }
-            Raw::Webhook(result) => {
-                result.map_err(handler_fault)?;
-                Ok(Answer::Webhook)
-            }
-            Raw::PlatformEvent(result) => {
-                let raw = result.map_err(handler_fault)?;
-                check_notifications_size(&raw, 0, self.policy.output_limit)?;
-                Ok(Answer::Notifications(notification::check_all(raw)?))
-            }
-            Raw::Bold(result) => {
-                let response = result.map_err(handler_fault)?;
-                check_notifications_size(
-                    &response.notifications,
-                    response.body.len(),
-                    self.policy.output_limit,
-                )?;
-                if !(200..=599).contains(&response.status) {
-                    return Err(Fault::new(
-                        FaultKind::InvalidOutput,
-                        format!("status {} is not 200..=599", response.status),
-                    ));
-                }
-                if !response.body.is_empty() {
-                    serde_json::from_str::<serde::de::IgnoredAny>(&response.body).map_err(|e| {
-                        Fault::new(
-                            FaultKind::InvalidOutput,
-                            format!("the answer to Bold is not JSON ({e})"),
-                        )
-                    })?;
-                }
-                Ok(Answer::Bold {
-                    status: response.status,
-                    body: response.body,
-                    notifications: notification::check_all(response.notifications)?,
-                })
-            }
-        }
+            (Instance::Connector(_), _) => return Ok(Err(wrong_world("a platform connector"))),
+        };
+        Ok(output.map_err(handler_fault))
     }
 }
 
@@ -587,28 +364,6 @@ fn wrong_world(what: &str) -> Fault {
         FaultKind::Unsupported,
         format!("the plugin is {what}: it does not handle this call"),
     )
-}
-
-/// Refuses outputs over the limit before any JSON is parsed.
-fn check_notifications_size(
-    notifications: &[cwit::Notification],
-    body_len: usize,
-    limit: u64,
-) -> Result<(), Fault> {
-    let len = notifications
-        .iter()
-        .map(|n| match n {
-            cwit::Notification::CustomerSaved(e)
-            | cwit::Notification::CustomerDeleted(e)
-            | cwit::Notification::ProductSaved(e)
-            | cwit::Notification::ProductDeleted(e)
-            | cwit::Notification::OrderSaved(e) => {
-                e.json.len() + e.platform_id.len() + e.platform_updated_at.len()
-            }
-        })
-        .sum::<usize>()
-        + body_len;
-    actions::check_output_size(len, limit)
 }
 
 fn shorten(mut text: String) -> String {

@@ -1,15 +1,29 @@
-//! The sandboxed runtime: one engine, plugins compiled once and pre-linked,
-//! and a fresh store and instance for every invocation.
+//! The WIT sandbox, and nothing of Bold's protocol: one engine, plugins
+//! compiled once and pre-linked, a fresh store and instance for every
+//! invocation under its limits, and the imports the host provides.
+//!
+//! - [`engine`](EngineSettings): the engine (pooling allocator, fuel, epochs).
+//! - `cache`: compiled artifacts on disk ([`ArtifactCache`]).
+//! - [`call`](Call): what a sandbox is asked.
+//! - `invocation`: one store per call, the limits, trap classification.
+//! - [`limits`]: fuel, memory, deadline, output and log limits.
+//! - `log_capture`, `sandbox`: the store's state and the `log`/`config` imports.
+//! - [`outbound`]: the outbound-HTTP import for connectors.
+//! - `spare`: sandboxes instantiated ahead of the next call.
+//! - [`threads`]: the sandbox threads ([`SandboxPool`]).
 
 pub mod bindings;
 mod cache;
+mod call;
 mod engine;
 mod invocation;
+pub mod limits;
 mod log_capture;
+pub mod outbound;
 mod sandbox;
 mod spare;
+pub mod threads;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,16 +32,17 @@ use wasmtime::Engine;
 use wasmtime::component::{Component, HasSelf, Linker};
 
 pub use cache::{ArtifactCache, CacheError, CacheOutcome};
+pub use call::{BoldCall, Call};
 pub use engine::{EPOCH_TICK, EngineSettings};
-pub use invocation::{Answer, BoldCall, Call, Invocation, OwnedCall, Report};
+pub use invocation::{Invocation, Output, Report};
+pub use limits::Limits;
 pub use log_capture::{InvocationLog, LogLevel};
+pub use threads::SandboxPool;
 
-use crate::actions::ActionPolicy;
-use crate::connector::{OutboundClient, OutboundGrant};
-use crate::limits::Limits;
 use bindings::connector::PlatformConnectorPre;
 use bindings::{CheckoutPlugin, CheckoutPluginPre};
 use invocation::WorldPre;
+use outbound::{OutboundClient, OutboundGrant};
 use sandbox::{Outbound, Sandbox};
 use spare::SpareBudget;
 
@@ -35,18 +50,37 @@ use spare::SpareBudget;
 /// any `checkout:plugin@0.1.x` load.
 pub const CONTRACT_VERSION: &str = "checkout:plugin@0.1.0";
 
+/// A wasmtime error (an `anyhow` error underneath), kept as a source.
+pub type WasmtimeError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Why the runtime could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
     /// The engine rejected its configuration.
     #[error("cannot configure the WebAssembly engine: {0}")]
-    Engine(String),
+    Engine(#[source] WasmtimeError),
+    /// An import could not be added to the linker.
+    #[error("cannot configure the WebAssembly engine: linking {import}: {source}")]
+    Link {
+        /// Which imports.
+        import: &'static str,
+        /// Why.
+        #[source]
+        source: WasmtimeError,
+    },
     /// The epoch thread could not be started.
     #[error("cannot start the epoch thread: {0}")]
     Thread(#[from] std::io::Error),
     /// The outbound HTTP client could not be built.
     #[error("cannot build the outbound HTTP client: {0}")]
-    Http(String),
+    Http(#[from] reqwest::Error),
+}
+
+fn link_error(import: &'static str) -> impl FnOnce(wasmtime::Error) -> RuntimeError {
+    move |e| RuntimeError::Link {
+        import,
+        source: e.into(),
+    }
 }
 
 /// Why a plugin could not be loaded.
@@ -86,10 +120,6 @@ pub struct PluginSettings {
     pub limits: Limits,
     /// Settings served by the `config` import.
     pub config: Vec<(String, String)>,
-    /// Granted scopes; `None` = not scope-checked.
-    pub scopes: Option<BTreeSet<String>>,
-    /// Action types outside Bold's list the plugin may send.
-    pub extra_action_types: BTreeSet<String>,
     /// Outbound HTTP granted to a connector; `None` = every request refused.
     pub outbound: Option<OutboundGrant>,
 }
@@ -129,25 +159,23 @@ impl Runtime {
         settings: &EngineSettings,
         cache: Option<ArtifactCache>,
     ) -> Result<Self, RuntimeError> {
-        let engine =
-            engine::build_engine(settings).map_err(|e| RuntimeError::Engine(e.to_string()))?;
+        let engine = engine::build_engine(settings).map_err(|e| RuntimeError::Engine(e.into()))?;
         let mut linker = Linker::<Sandbox>::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
-            .map_err(|e| RuntimeError::Engine(e.to_string()))?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(link_error("wasi"))?;
         CheckoutPlugin::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
-            .map_err(|e| RuntimeError::Engine(e.to_string()))?;
+            .map_err(link_error("checkout-plugin"))?;
         // The connector world's own imports (its shared ones are above).
         bindings::connector::checkout::plugin::connector_types::add_to_linker::<_, HasSelf<_>>(
             &mut linker,
             |s| s,
         )
-        .map_err(|e| RuntimeError::Engine(e.to_string()))?;
+        .map_err(link_error("connector-types"))?;
         bindings::connector::checkout::plugin::outbound_http::add_to_linker::<_, HasSelf<_>>(
             &mut linker,
             |s| s,
         )
-        .map_err(|e| RuntimeError::Engine(e.to_string()))?;
-        let outbound = OutboundClient::new().map_err(|e| RuntimeError::Http(e.to_string()))?;
+        .map_err(link_error("outbound-http"))?;
+        let outbound = OutboundClient::new()?;
         engine::spawn_epoch_ticker(&engine)?;
         // A quarter of the pool at most, so calls that find no spare still
         // find free slots (a pool of under 4 keeps none).
@@ -203,7 +231,6 @@ impl Runtime {
                 }
             },
         };
-        let policy = ActionPolicy::for_settings(&settings);
         let outbound = settings
             .outbound
             .map(|grant| Outbound::new(self.outbound.clone(), Arc::new(grant)));
@@ -215,7 +242,6 @@ impl Runtime {
                 limits: settings.limits,
                 outbound,
                 config: settings.config.into(),
-                policy,
                 load: LoadInfo {
                     cache,
                     duration: started.elapsed(),
@@ -317,7 +343,7 @@ impl Plugin {
     /// instantiated ahead of the call when the runtime keeps spares
     /// ([`EngineSettings::prewarm`]). Needs a tokio runtime with timers (the
     /// deadline also bounds WASI clock waits).
-    pub async fn invoke(&self, call: Call<'_>) -> Invocation {
+    pub async fn invoke(&self, call: &Call) -> Invocation {
         self.inner.invoke(call).await
     }
 }

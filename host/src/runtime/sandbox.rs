@@ -10,7 +10,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use super::bindings::checkout::plugin::{config, log, types};
 use super::bindings::connector::checkout::plugin::{connector_types, outbound_http};
 use super::log_capture::{LogLevel, LogSink, Stream};
-use crate::connector::{OutboundClient, OutboundGrant};
+use super::outbound::{OutboundClient, OutboundGrant};
 
 /// The plugin's settings as the `config` import serves them.
 pub type PluginConfig = Arc<[(String, String)]>;

@@ -1,6 +1,8 @@
 //! Draft-cavage HMAC HTTP signatures, as Bold sends them and as the npm
 //! `http-signature` library's `parseRequest` + `verifyHMAC` accept them
-//! (`bold/PROTOCOL.md` §3), and the matching signer.
+//! (HMAC over a signing string of the listed headers, `Authorization:
+//! Signature keyId=…,algorithm=…,headers=…,signature=…`), and the matching
+//! signer.
 //!
 //! - [`Verifier::verify`] checks one request: it finds the parameters in
 //!   `Authorization: Signature <params>` (or, without an Authorization header,
@@ -13,6 +15,8 @@
 //!   window.
 //! - [`Signer`] produces the headers for a request that [`Verifier`] accepts
 //!   (used by `plugin-host sign` and by tests).
+//! - [`BodySignature`] (module [`platform`]) checks a platform's webhooks:
+//!   an HMAC-SHA256 of the raw body in a configurable header.
 //!
 //! The module is pure: no I/O, no clock of its own, no logging. Callers log
 //! [`SignatureError::code`] or its `Display`, which never contain a secret or
@@ -35,7 +39,7 @@
 //!
 //! # Why not `http-signature-normalization`
 //!
-//! DESIGN.md asks to evaluate that crate before writing a parser. Version
+//! That crate was evaluated before this parser was written. Version
 //! 0.7.1 was read and does not fit:
 //! - its licence is AGPL-3.0, which this Apache-2.0 project cannot take on;
 //! - its parser splits the header on every `,` (a quoted value holding a
@@ -52,8 +56,14 @@
 //!
 //! The parameter grammar is small (`name="value"` pairs, no escapes), so it is
 //! written here (the private `params` module), with the HMAC and digest checks.
+//!
+//! Why one file: the verifier is one pipeline (parameters, signing string,
+//! skew, digest, HMAC) whose steps share the request's parsed state and whose
+//! order is part of what is checked; the parameter grammar, the replay guard,
+//! the signer and the platform HMAC are their own modules, the tests too.
 
 mod params;
+pub mod platform;
 mod replay;
 mod signer;
 
@@ -67,6 +77,7 @@ use hmac::{Hmac, Mac};
 use http::HeaderMap;
 use subtle::ConstantTimeEq;
 
+pub use platform::{BodySignature, BodySignatureError, DigestEncoding};
 pub use replay::{DEFAULT_REPLAY_CAPACITY, ReplayGuard};
 pub use signer::{DEFAULT_SIGNED_HEADERS, SIGNABLE_HEADERS, Signer, SignerError};
 
@@ -156,6 +167,14 @@ impl FromStr for Algorithm {
             .into_iter()
             .find(|alg| alg.as_str().eq_ignore_ascii_case(s))
             .ok_or(UnknownAlgorithm)
+    }
+}
+
+/// Compares with an algorithm's name as written in a signature or a
+/// manifest (`hmac-sha256`), ignoring case.
+impl PartialEq<&str> for Algorithm {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str().eq_ignore_ascii_case(other)
     }
 }
 

@@ -1,7 +1,7 @@
 //! A platform connector: keeps Bold in sync with "the platform", a small
 //! toy e-commerce platform documented here (and in this crate's
 //! `README.md`), and handles Bold's **Update Customer** with its side
-//! effect on the old default address (`bold/PROTOCOL.md` §4).
+//! effect on the old default address (Bold must hear of every change the platform makes, side effects included).
 //!
 //! # Config
 //! - `platform_api_url` (required for Bold requests): the platform API's

@@ -14,13 +14,15 @@ use crate::simulator::Platform;
 
 const API: &str = "http://127.0.0.1:9100";
 
-fn fixture(name: &str) -> String {
+/// The text of a file in `fixtures/`, e.g. `customer-updated.json`.
+fn fixture_text(name: &str) -> String {
     let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// A file in `fixtures/`, parsed.
 fn fixture_json(name: &str) -> Value {
-    plugin_sdk::serde_json::from_str(&fixture(name)).unwrap()
+    plugin_sdk::serde_json::from_str(&fixture_text(name)).unwrap()
 }
 
 fn webhook(topic: &str, body: &str) -> Result<Vec<Notification>, HandlerError> {
@@ -42,7 +44,8 @@ fn invalid_input(result: Result<Vec<Notification>, HandlerError>) -> String {
 
 #[test]
 fn customer_updated_is_customer_saved_with_every_address() {
-    let notifications = webhook("customer-updated", &fixture("customer-updated.json")).unwrap();
+    let notifications =
+        webhook("customer-updated", &fixture_text("customer-updated.json")).unwrap();
     assert_notifications(
         &notifications,
         &fixture_json("customer-updated.expected.json"),
@@ -51,7 +54,8 @@ fn customer_updated_is_customer_saved_with_every_address() {
 
 #[test]
 fn customer_created_is_customer_saved_with_defaults_for_missing_strings() {
-    let notifications = webhook("customer-created", &fixture("customer-created.json")).unwrap();
+    let notifications =
+        webhook("customer-created", &fixture_text("customer-created.json")).unwrap();
     assert_notifications!(notifications, [{
         "type": "customer_saved",
         "platform_id": "4243",
@@ -85,7 +89,8 @@ fn customer_created_is_customer_saved_with_defaults_for_missing_strings() {
 
 #[test]
 fn customer_deleted_is_customer_deleted_at_deleted_at() {
-    let notifications = webhook("customer-deleted", &fixture("customer-deleted.json")).unwrap();
+    let notifications =
+        webhook("customer-deleted", &fixture_text("customer-deleted.json")).unwrap();
     assert_notifications!(notifications, [{
         "type": "customer_deleted",
         "platform_id": "4242",
@@ -96,7 +101,7 @@ fn customer_deleted_is_customer_deleted_at_deleted_at() {
 
 #[test]
 fn product_updated_is_product_saved() {
-    let notifications = webhook("product-updated", &fixture("product-updated.json")).unwrap();
+    let notifications = webhook("product-updated", &fixture_text("product-updated.json")).unwrap();
     assert_notifications(
         &notifications,
         &fixture_json("product-updated.expected.json"),
@@ -105,7 +110,7 @@ fn product_updated_is_product_saved() {
 
 #[test]
 fn product_created_is_product_saved() {
-    let notifications = webhook("product-created", &fixture("product-created.json")).unwrap();
+    let notifications = webhook("product-created", &fixture_text("product-created.json")).unwrap();
     assert_notifications!(notifications, [{
         "type": "product_saved",
         "platform_id": "p2",
@@ -121,7 +126,7 @@ fn product_created_is_product_saved() {
 
 #[test]
 fn product_deleted_is_product_deleted() {
-    let notifications = webhook("product-deleted", &fixture("product-deleted.json")).unwrap();
+    let notifications = webhook("product-deleted", &fixture_text("product-deleted.json")).unwrap();
     assert_notifications!(notifications, [{
         "type": "product_deleted",
         "platform_id": "p1",
@@ -331,9 +336,11 @@ fn calls(host: &TestHost) -> Vec<(String, String)> {
 #[test]
 fn update_customer_adds_the_new_default_and_notifies_the_old_one() {
     let (host, platform) = platform_host(seeded());
-    let response =
-        run_bold_request::<PlatformSync>(&update("4242", &fixture("update-customer.json")), &host)
-            .unwrap();
+    let response = run_bold_request::<PlatformSync>(
+        &update("4242", &fixture_text("update-customer.json")),
+        &host,
+    )
+    .unwrap();
     let expected = fixture_json("update-customer.expected.json");
 
     assert_eq!(response.status, 200);
@@ -501,7 +508,7 @@ fn update_customer_two_new_defaults_of_both_types() {
 fn unknown_customer_is_404_without_notifications() {
     let (host, _) = platform_host(seeded());
     for body in [
-        fixture("update-customer.json"),
+        fixture_text("update-customer.json"),
         r#"{"customer": {}}"#.to_owned(),
     ] {
         host.clear_requests();
@@ -524,7 +531,7 @@ fn platform_500_before_any_change_is_failed() {
         let (host, platform) = platform_host(platform);
         let body = json!({"customer": {"phone": "1"}}).to_string();
         let body = if method == "POST" {
-            fixture("update-customer.json")
+            fixture_text("update-customer.json")
         } else {
             body
         };
@@ -547,9 +554,11 @@ fn platform_failure_after_a_change_still_notifies() {
     let mut platform = seeded();
     platform.fail_next("PATCH", 503);
     let (host, _) = platform_host(platform);
-    let response =
-        run_bold_request::<PlatformSync>(&update("4242", &fixture("update-customer.json")), &host)
-            .unwrap();
+    let response = run_bold_request::<PlatformSync>(
+        &update("4242", &fixture_text("update-customer.json")),
+        &host,
+    )
+    .unwrap();
     assert_eq!(response.status, 502);
     assert_eq!(response.body_json().unwrap()["error"], "platform_error");
     assert_eq!(response.notifications.len(), 1);
@@ -566,9 +575,11 @@ fn platform_failure_after_a_change_still_notifies() {
     platform.fail_next("PATCH", 500);
     platform.fail_next("GET", 500);
     let (host, _) = platform_host(platform);
-    let err =
-        run_bold_request::<PlatformSync>(&update("4242", &fixture("update-customer.json")), &host)
-            .unwrap_err();
+    let err = run_bold_request::<PlatformSync>(
+        &update("4242", &fixture_text("update-customer.json")),
+        &host,
+    )
+    .unwrap_err();
     assert!(matches!(err, HandlerError::Failed(m) if m.contains("PATCH")));
 }
 
@@ -617,9 +628,11 @@ fn the_token_is_sent_as_a_bearer() {
     assert!(matches!(err, HandlerError::Failed(m) if m.contains("HTTP 401")));
 
     let host = host.with_config(API_TOKEN, " s3cr3t ");
-    let response =
-        run_bold_request::<PlatformSync>(&update("4242", &fixture("update-customer.json")), &host)
-            .unwrap();
+    let response = run_bold_request::<PlatformSync>(
+        &update("4242", &fixture_text("update-customer.json")),
+        &host,
+    )
+    .unwrap();
     assert_eq!(response.status, 200);
     let requests = host.requests();
     assert_eq!(requests.len(), 4);
@@ -700,7 +713,8 @@ fn other_bold_requests_are_unsupported() {
         ("PUT", "products/p1"),
         ("PUT", ""),
     ] {
-        let request = BoldRequest::new(method, path).with_body(fixture("update-customer.json"));
+        let request =
+            BoldRequest::new(method, path).with_body(fixture_text("update-customer.json"));
         assert_eq!(
             run_bold_request::<PlatformSync>(&request, &host),
             Err(HandlerError::Unsupported),
@@ -761,7 +775,7 @@ fn simulator_requires_its_token() {
 #[test]
 fn notifications_json_is_what_the_fixtures_hold() {
     // The expected files are arrays of `Notification::to_json`.
-    let notifications = webhook("product-updated", &fixture("product-updated.json")).unwrap();
+    let notifications = webhook("product-updated", &fixture_text("product-updated.json")).unwrap();
     assert_eq!(
         notifications_json(&notifications),
         fixture_json("product-updated.expected.json")

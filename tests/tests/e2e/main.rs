@@ -4,16 +4,25 @@
 //! runtime. `isolation.rs` stays a binary of its own: it measures latency
 //! and must not share the machine with the rest of the suite.
 //!
-//! Run one module with a filter: `cargo test -p plugin-tests --test e2e connector::`.
+//! The tests are in two groups, told apart by the first part of their
+//! names:
+//!
+//! - [`in_process`]: the host as a library inside this test binary (the
+//!   runtime loading and calling components, the router through `oneshot`,
+//!   `cli::run_from` for `plugin-host invoke`).
+//! - [`subprocess`]: `plugin-host` started as a real process (the test-only
+//!   build of it, `plugin-host-under-test`), talked to over HTTP on
+//!   127.0.0.1, by signals and through its other commands; with mock
+//!   platform and Bold APIs for the connector.
+//!
+//! Run a group or one module with a filter (neither group's name contains
+//! the other's):
+//!
+//! ```sh
+//! cargo test -p plugin-tests --test e2e in_process::
+//! cargo test -p plugin-tests --test e2e subprocess::
+//! cargo test -p plugin-tests --test e2e subprocess::connector::
+//! ```
 
-mod app;
-mod cli;
-mod connector;
-mod connector_load;
-mod connector_runtime;
-mod examples;
-mod hostile;
-mod plugins;
-mod reload;
-mod sdk_probe;
-mod server;
+mod in_process;
+mod subprocess;

@@ -29,6 +29,11 @@
 //!   the connector; a URL that requires it (`sslmode=require`) is refused.
 //! - The URL holds a password: [`Debug`] and errors show the target
 //!   (`postgresql://user:***@host:port/dbname`), never the password.
+//!
+//! Why one file: every method is one SQL transaction of the same store,
+//! keeping the same coalescing rules (`store`) as the SQLite backend; the
+//! statements are in `sql`, the schema in `schema`, the connection pool in
+//! `pool`.
 
 mod pool;
 mod schema;

@@ -18,6 +18,10 @@
 //! - The file (and its `-wal`/`-shm` companions, which SQLite creates with
 //!   the same mode) is created `0600` in a `0700` directory on Unix: it holds
 //!   customer data.
+//!
+//! Why one file: every method is one SQL transaction of the same store,
+//! keeping the same coalescing rules (`store`) over the same schema
+//! (`schema`); splitting them would scatter one set of invariants.
 
 mod schema;
 

@@ -1,13 +1,16 @@
 //! The delivery worker end to end, against the mock Bold API.
+//!
+//! Why one file: the delivery worker's cases share one mock Bold API and its
+//! scripted replies.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use test_support::mock_bold::{MockBold, Reply};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::mock_bold::{MockBold, Reply};
 use super::{T0, customer, note, payload_micros, quantile, wait_until};
 use crate::outbox::{
     AttemptEvent, AttemptKind, BoldApiSettings, DeliveryObserver, DeliverySettings, DeliveryStats,
@@ -149,7 +152,7 @@ async fn delivers_everything_with_the_agreed_request() {
     const N: usize = 2_000;
     const CALLERS: usize = 20;
     let bold = MockBold::start().await;
-    let h = Harness::start(settings(&bold.base_url));
+    let h = Harness::start(settings(&bold.url()));
     let kinds = [
         (EntityKind::Customer, Operation::Saved, "customers/saved"),
         (
@@ -253,8 +256,8 @@ async fn delivers_everything_with_the_agreed_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_and_dead_letters_by_status() {
     let bold = MockBold::start().await;
-    let h = Harness::start(settings(&bold.base_url));
-    bold.script(
+    let h = Harness::start(settings(&bold.url()));
+    bold.script_for(
         "rate",
         vec![Reply {
             retry_after: Some("1"),
@@ -262,23 +265,23 @@ async fn retries_and_dead_letters_by_status() {
             ..Reply::status(429)
         }],
     );
-    bold.script(
+    bold.script_for(
         "flaky",
         vec![Reply {
             body: "oops",
             ..Reply::status(500)
         }],
     );
-    bold.script("t408", vec![Reply::status(408)]);
-    bold.script("maint", vec![Reply::status(503)]);
-    bold.script(
+    bold.script_for("t408", vec![Reply::status(408)]);
+    bold.script_for("maint", vec![Reply::status(503)]);
+    bold.script_for(
         "bad",
         vec![Reply {
             body: r#"{"errors":[{"message":"invalid"}]}"#,
             ..Reply::status(400)
         }],
     );
-    bold.script("gone", vec![Reply::status(404)]);
+    bold.script_for("gone", vec![Reply::status(404)]);
     let mut ids = HashMap::new();
     for name in ["rate", "flaky", "t408", "maint", "bad", "gone"] {
         ids.insert(name, h.enqueue_one(customer(name, T0)).await);
@@ -370,7 +373,7 @@ async fn retries_and_dead_letters_by_status() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dead_letter_after_max_attempts_then_cli_retry() {
     let bold = MockBold::start().await;
-    let mut s = settings(&bold.base_url);
+    let mut s = settings(&bold.url());
     s.outbox.max_attempts = 3;
     s.outbox.initial_backoff_ms = 10;
     let h = Harness::start(s);
@@ -378,7 +381,7 @@ async fn dead_letter_after_max_attempts_then_cli_retry() {
         body: "down",
         ..Reply::status(503)
     };
-    bold.script("x", vec![always.clone(), always.clone(), always]);
+    bold.script_for("x", vec![always.clone(), always.clone(), always]);
     let id = h.enqueue_one(customer("x", T0)).await;
     assert!(wait_until(Duration::from_secs(10), || h.status(id) == Status::Dead).await);
     let record = h.record(id);
@@ -391,9 +394,9 @@ async fn dead_letter_after_max_attempts_then_cli_retry() {
 
     // `outbox retry` (here through the store, as the CLI in another process
     // would) brings it back; the worker delivers it (the script is used up).
-    let out = crate::outbox::cli::retry(
+    let out = crate::outbox::admin::retry(
         h.store.as_ref(),
-        &crate::outbox::cli::RetryRequest {
+        &crate::outbox::admin::RetryRequest {
             ids: vec![id],
             ..Default::default()
         },
@@ -413,10 +416,10 @@ async fn dead_letter_after_max_attempts_then_cli_retry() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timeout_is_retried() {
     let bold = MockBold::start().await;
-    let mut s = settings(&bold.base_url);
+    let mut s = settings(&bold.url());
     s.api.request_timeout_ms = 500;
     let h = Harness::start(s);
-    bold.script(
+    bold.script_for(
         "slow",
         vec![Reply {
             delay: Duration::from_secs(5),
@@ -469,8 +472,8 @@ async fn a_connection_error_is_retried() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keeps_order_per_entity() {
     let bold = MockBold::start().await;
-    let h = Harness::start(settings(&bold.base_url));
-    bold.script(
+    let h = Harness::start(settings(&bold.url()));
+    bold.script_for(
         "x",
         vec![Reply {
             delay: Duration::from_millis(300),
@@ -510,12 +513,12 @@ async fn keeps_order_per_entity() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unfinished_sends_are_released_at_the_next_start() {
     let bold = MockBold::start().await;
-    let mut s = settings(&bold.base_url);
+    let mut s = settings(&bold.url());
     s.api.request_timeout_ms = 1_500;
     s.outbox.lease_margin_ms = 0;
     s.outbox.shutdown_grace_ms = 100;
     let h = Harness::start(s.clone());
-    bold.script(
+    bold.script_for(
         "hang",
         vec![Reply {
             delay: Duration::from_secs(30),

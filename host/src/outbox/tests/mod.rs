@@ -40,7 +40,6 @@ macro_rules! store_cases {
 
 mod delivery;
 mod group_commit;
-mod mock_bold;
 pub(crate) mod pg_server;
 mod postgres;
 mod store;

@@ -7,14 +7,17 @@
 //! Every test returns early (printing `skipped: …`) where PostgreSQL is not
 //! installed. The `postgres` client blocks: these are plain `#[test]`s that
 //! build their own tokio runtime where they need one.
+//!
+//! Why one file: the PostgreSQL-only cases (several hosts on one queue,
+//! leases expiring by time) share one server and its helpers.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
+use test_support::mock_bold::{MockBold, Reply};
 use tokio::sync::watch;
 
-use super::mock_bold::{MockBold, Reply};
 use super::store::Backend;
 use super::{T0, customer, payload_micros, pg_server, wait_until};
 use crate::outbox::postgres::{MIGRATION_LOCK, SCHEMA_VERSION};
@@ -332,15 +335,15 @@ fn two_hosts_share_one_queue() {
         let bold = MockBold::start().await;
         for e in 0..ENTITIES {
             // Slow enough answers that overlapping sends would be seen.
-            let replies = (0..2 * STATES)
+            let replies: Vec<Reply> = (0..2 * STATES)
                 .map(|_| Reply {
                     delay: Duration::from_millis(3),
                     ..Reply::status(202)
                 })
                 .collect();
-            bold.script(&format!("e{e}"), replies);
+            bold.script_for(&format!("e{e}"), replies);
         }
-        let settings = delivery_settings(&bold.base_url);
+        let settings = delivery_settings(&bold.url());
         let hosts = [
             Host::start(store_a, &settings),
             Host::start(store_b, &settings),
@@ -481,7 +484,7 @@ fn an_abandoned_claim_is_taken_over_after_its_lease() {
     let rt = runtime();
     rt.block_on(async move {
         let bold = MockBold::start().await;
-        let host = Host::start(host_b, &delivery_settings(&bold.base_url));
+        let host = Host::start(host_b, &delivery_settings(&bold.url()));
         assert!(
             wait_until(Duration::from_secs(20), || host.stats.snapshot().delivered == 1).await,
             "host B delivers the abandoned notification"
@@ -636,7 +639,7 @@ fn measure_two_hosts_delivery() {
     let store_b = Arc::new(PostgresStore::connect(&backend.url, 4).unwrap());
     runtime().block_on(async move {
         let bold = MockBold::start().await;
-        let settings = delivery_settings(&bold.base_url);
+        let settings = delivery_settings(&bold.url());
         let started = Instant::now();
         let hosts = [
             Host::start(store_a, &settings),

@@ -4,6 +4,9 @@
 //! [`Backend`]; [`store_cases!`] makes them tests, here for SQLite and in
 //! `postgres.rs` for PostgreSQL. SQLite's own tests (schema, file modes)
 //! follow the cases.
+//!
+//! Why one file: these are the backend-independent cases every store runs
+//! (`store_cases!`), one list kept in one place.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -11,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{T0, customer, note, payload_micros, temp_store};
-use crate::outbox::cli::{self, PurgeRequest, RetryRequest};
+use crate::outbox::admin::{self as cli, PurgeRequest, RetryRequest};
 use crate::outbox::{
     EnqueueOutcome, EntityKind, Filter, Finish, Marked, Operation, OutboxError, OutboxStore,
     Selector, SqliteStore, Status, Timestamp,

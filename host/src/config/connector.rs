@@ -1,0 +1,264 @@
+//! The manifest's `[connector]` table: which Bold shop the plugin serves,
+//! where its Bold API token and the platform's webhook secret come from,
+//! and what outbound HTTP it is granted.
+//!
+//! ```toml
+//! [connector]
+//! shop_identifier = "example-shop"
+//! bold_token_env = "PLATFORM_SYNC_BOLD_TOKEN"   # or bold_token_file
+//! allowed_hosts = ["api.platform.example", "127.0.0.1:9100"]
+//!
+//! [connector.platform_webhook]
+//! secret_env = "PLATFORM_SYNC_WEBHOOK_SECRET"   # or secret_file; two for a rotation
+//! header = "x-platform-hmac-sha256"             # default
+//! encoding = "base64"                           # or "hex"; default base64
+//!
+//! [connector.http]                              # outbound limits, per request
+//! timeout_ms = 5000
+//! max_response_bytes = 1048576
+//! max_request_bytes = 1048576
+//! max_requests = 16                             # per invocation
+//! ```
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::manifest::ManifestError;
+use super::secrets::{OneOrTwo, SecretValue, resolve_secret_source};
+use crate::runtime::outbound::OutboundGrant;
+use crate::signature::{BodySignature, DigestEncoding};
+
+/// A connector's deadline per invocation when its manifest sets no
+/// `limits.timeout_ms`: it calls its platform, so seconds, not the 100 ms of
+/// a checkout event.
+pub const DEFAULT_CONNECTOR_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The default header of the platform's webhook signature.
+pub const DEFAULT_WEBHOOK_HEADER: &str = "x-platform-hmac-sha256";
+
+/// `[connector]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConnector {
+    shop_identifier: String,
+    bold_token_env: Option<String>,
+    bold_token_file: Option<String>,
+    #[serde(default)]
+    allowed_hosts: BTreeSet<String>,
+    platform_webhook: Option<RawWebhook>,
+    #[serde(default)]
+    http: RawHttp,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWebhook {
+    secret_env: Option<OneOrTwo>,
+    secret_file: Option<OneOrTwo>,
+    header: Option<String>,
+    encoding: Option<DigestEncoding>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    timeout_ms: Option<u64>,
+    max_response_bytes: Option<u64>,
+    max_request_bytes: Option<u64>,
+    max_requests: Option<u32>,
+}
+
+/// How the platform signs its webhooks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// Environment variable(s) of the secret.
+    pub secret_env: Option<OneOrTwo>,
+    /// File(s) of the secret, resolved against the manifest's directory.
+    pub secret_file: Option<OneOrTwo>,
+    /// The header, lower case.
+    pub header: String,
+    /// Hex or base64.
+    pub encoding: DigestEncoding,
+}
+
+/// `[connector]`, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectorSettings {
+    /// The Bold shop this plugin serves (its `shop_identifier`). Calls from
+    /// Bold for another shop get 404; notifications go to this shop.
+    pub shop_identifier: String,
+    /// Environment variable holding the shop's Bold API token.
+    pub bold_token_env: Option<String>,
+    /// File holding it, resolved against the manifest's directory.
+    pub bold_token_file: Option<String>,
+    /// Outbound HTTP: granted hosts and limits.
+    pub outbound: OutboundGrant,
+    /// Platform webhooks; `None` = the platform route answers 404.
+    pub webhook: Option<WebhookSettings>,
+}
+
+/// A connector's resolved secrets.
+#[derive(Debug, Clone)]
+pub struct ConnectorSecrets {
+    /// The shop's Bold API token.
+    pub bold_token: SecretValue,
+    /// The platform webhook verifier, when webhooks are configured.
+    pub webhook: Option<BodySignature>,
+}
+
+impl RawConnector {
+    /// Checks the table; `base` anchors relative files; errors are
+    /// `(message)` naming the field, for the manifest's error.
+    pub(crate) fn check(self, base: &Path) -> Result<ConnectorSettings, String> {
+        let shop = self.shop_identifier.trim();
+        if shop.is_empty()
+            || shop.len() > 128
+            || !shop
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        {
+            return Err(format!(
+                "field `connector.shop_identifier`: {:?} must be 1-128 characters of \
+                 letters, digits, `-`, `_` or `.`",
+                self.shop_identifier
+            ));
+        }
+        if self.bold_token_env.is_some() == self.bold_token_file.is_some() {
+            return Err(
+                "fields `connector.bold_token_env` and `connector.bold_token_file`: set exactly \
+                 one of them (the shop's Bold API token; never inline)"
+                    .into(),
+            );
+        }
+        let mut allowed_hosts = BTreeSet::new();
+        for host in self.allowed_hosts {
+            let normal = host.trim().to_ascii_lowercase();
+            if normal.is_empty()
+                || normal.contains('/')
+                || normal.contains('@')
+                || normal.contains('*')
+                || url::Url::parse(&format!("http://{normal}/")).is_err()
+            {
+                return Err(format!(
+                    "field `connector.allowed_hosts`: {host:?} is not a host or host:port \
+                     (no scheme, path or wildcard)"
+                ));
+            }
+            allowed_hosts.insert(normal);
+        }
+        let defaults = OutboundGrant::default();
+        let http = self.http;
+        let timeout = http
+            .timeout_ms
+            .map(Duration::from_millis)
+            .unwrap_or(defaults.timeout);
+        if timeout.is_zero() || timeout > Duration::from_secs(60) {
+            return Err("field `connector.http.timeout_ms`: must be 1..=60000".into());
+        }
+        if http.max_requests == Some(0) {
+            return Err("field `connector.http.max_requests`: must be above 0".into());
+        }
+        let outbound = OutboundGrant {
+            allowed_hosts,
+            timeout,
+            max_response_bytes: http
+                .max_response_bytes
+                .unwrap_or(defaults.max_response_bytes),
+            max_request_bytes: http.max_request_bytes.unwrap_or(defaults.max_request_bytes),
+            max_requests: http.max_requests.unwrap_or(defaults.max_requests),
+        };
+        let resolve = |f: &str| base.join(f).to_string_lossy().into_owned();
+        let webhook = match self.platform_webhook {
+            None => None,
+            Some(raw) => {
+                let header = raw
+                    .header
+                    .unwrap_or_else(|| DEFAULT_WEBHOOK_HEADER.to_owned())
+                    .to_ascii_lowercase();
+                if http::HeaderName::from_bytes(header.as_bytes()).is_err() {
+                    return Err(format!(
+                        "field `connector.platform_webhook.header`: {header:?} is not a header name"
+                    ));
+                }
+                if raw.secret_env.is_some() == raw.secret_file.is_some() {
+                    return Err("fields `connector.platform_webhook.secret_env` and \
+                         `connector.platform_webhook.secret_file`: set exactly one of them"
+                        .into());
+                }
+                Some(WebhookSettings {
+                    secret_env: raw.secret_env,
+                    secret_file: raw.secret_file.map(|files| files.map(resolve)),
+                    header,
+                    encoding: raw.encoding.unwrap_or(DigestEncoding::Base64),
+                })
+            }
+        };
+        Ok(ConnectorSettings {
+            shop_identifier: shop.to_owned(),
+            bold_token_env: self.bold_token_env,
+            bold_token_file: self.bold_token_file.as_deref().map(resolve),
+            outbound,
+            webhook,
+        })
+    }
+}
+
+impl ConnectorSettings {
+    /// Reads the Bold token and the webhook secret(s); errors name the
+    /// manifest (`path`), the field and the variable or file, never a value.
+    pub fn resolve_secrets(
+        &self,
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<ConnectorSecrets, ManifestError> {
+        let token_env = self.bold_token_env.clone().map(OneOrTwo::One);
+        let token_file = self.bold_token_file.clone().map(OneOrTwo::One);
+        let mut token = resolve_secret_source(
+            path,
+            ("connector.bold_token_env", token_env.as_ref()),
+            ("connector.bold_token_file", token_file.as_ref()),
+            env,
+        )?;
+        let bold_token = token.remove(0);
+        let webhook = match &self.webhook {
+            None => None,
+            Some(w) => {
+                let secrets = resolve_secret_source(
+                    path,
+                    (
+                        "connector.platform_webhook.secret_env",
+                        w.secret_env.as_ref(),
+                    ),
+                    (
+                        "connector.platform_webhook.secret_file",
+                        w.secret_file.as_ref(),
+                    ),
+                    env,
+                )?;
+                let keys = secrets.iter().map(SecretValue::hmac_key).collect();
+                Some(BodySignature::new(&w.header, w.encoding, keys))
+            }
+        };
+        Ok(ConnectorSecrets {
+            bold_token,
+            webhook,
+        })
+    }
+
+    /// Files a watcher should follow.
+    pub fn secret_files(&self) -> Vec<String> {
+        let mut files: Vec<String> = self.bold_token_file.iter().cloned().collect();
+        if let Some(w) = &self.webhook {
+            files.extend(
+                w.secret_file
+                    .iter()
+                    .flat_map(|f| f.names())
+                    .map(str::to_owned),
+            );
+        }
+        files
+    }
+}

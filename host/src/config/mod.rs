@@ -1,0 +1,19 @@
+//! What the operator writes: the host file (`host.toml`), one manifest per
+//! plugin (`plugin.toml`), a connector's `[connector]` table, and where
+//! secrets come from. Read strictly: unknown keys, unreadable files and
+//! missing secrets are errors that name the file and the field.
+//!
+//! - [`host`]: the host file and the plugins it names ([`HostConfig`]).
+//! - [`manifest`]: one plugin's manifest ([`Manifest`]).
+//! - [`connector`]: `[connector]` ([`ConnectorSettings`]).
+//! - [`secrets`]: secret sources, read from the environment or files.
+
+pub mod connector;
+pub mod host;
+pub mod manifest;
+pub mod secrets;
+
+pub use connector::{ConnectorSecrets, ConnectorSettings};
+pub use host::{ConfigError, ConfiguredPlugin, HostConfig, LogFormat};
+pub use manifest::{Manifest, ManifestDefaults, ManifestError, OnError, SignaturePolicy};
+pub use secrets::{OneOrTwo, SecretValue, process_env};

@@ -1,0 +1,115 @@
+//! The calls of a platform connector: the platform's webhooks
+//! (`handle-platform-event`) and Bold's calls on the connector
+//! (`handle-bold-request`). Their notifications are committed to the outbox
+//! before the caller gets its answer: a 2xx means they will be delivered. If
+//! the commit fails, the caller is refused and retries; nothing was
+//! acknowledged.
+
+use http::StatusCode;
+
+use super::answer::Answer;
+use super::notifications::{self, Notification};
+use super::reply::{Refusal, Reply};
+use super::{Dispatcher, Target};
+use crate::fault::FaultKind;
+use crate::metrics::bounded_label;
+use crate::outbox::{NewNotification, OutboxError};
+use crate::runtime::{BoldCall, Call};
+
+/// Why a connector's notifications were not committed.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    /// This server opened no outbox.
+    #[error("this server has no outbox")]
+    NoOutbox,
+    /// The outbox refused or failed the batch.
+    #[error(transparent)]
+    Enqueue(#[from] OutboxError),
+}
+
+impl Dispatcher {
+    /// A platform webhook of `topic` with its verified `body`.
+    pub async fn platform_event(&self, target: &Target, topic: String, body: String) -> Reply {
+        let label = format!("platform:{}", bounded_label(&topic));
+        self.connector_call(target, Call::PlatformEvent { topic, body }, label)
+            .await
+    }
+
+    /// A call Bold made on the connector; refused as not found unless the
+    /// connector serves the call's shop.
+    pub async fn bold_request(&self, target: &Target, call: BoldCall) -> Reply {
+        let label = format!(
+            "bold:{}",
+            bounded_label(call.path.split('/').next().unwrap_or_default())
+        );
+        let serves_shop = target
+            .entry()
+            .connector()
+            .is_some_and(|c| c.settings.shop_identifier == call.shop_identifier);
+        if !serves_shop {
+            return Reply::refused(Refusal::NotFound, label);
+        }
+        self.connector_call(target, Call::BoldRequest(call), label)
+            .await
+    }
+
+    /// Runs the call, commits its notifications, and answers.
+    async fn connector_call(&self, target: &Target, call: Call, label: String) -> Reply {
+        let entry = target.entry();
+        let Some(connector) = entry.connector() else {
+            return Reply::refused(Refusal::NotFound, label);
+        };
+        let invocation = match self.run(target, call).await {
+            Ok(invocation) => invocation,
+            Err(refusal) => return Reply::refused(refusal, label),
+        };
+        let fuel = Some(invocation.report.fuel_used);
+        let (status, body, notifications) = match invocation.outcome {
+            Ok(Answer::Notifications(notifications)) => (
+                StatusCode::OK,
+                serde_json::json!({"success": true, "notifications": notifications.len()})
+                    .to_string(),
+                notifications,
+            ),
+            Ok(Answer::Bold {
+                status,
+                body,
+                notifications,
+            }) => (
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+                body,
+                notifications,
+            ),
+            // A connector world only answers the two calls above.
+            Ok(_) => {
+                return Reply::refused(Refusal::PluginFault(FaultKind::InvalidOutput), label);
+            }
+            Err(fault) => return Reply::fault(fault, label, fuel, None),
+        };
+        if !notifications.is_empty() {
+            let shop = &connector.settings.shop_identifier;
+            if let Err(err) = self.commit(entry.id(), shop, &notifications).await {
+                tracing::error!(error = %err, "notifications not committed");
+                let mut reply = Reply::refused(Refusal::OutboxUnavailable, label);
+                reply.fuel = fuel;
+                return reply;
+            }
+        }
+        Reply::answered(status, body, label, fuel)
+    }
+
+    async fn commit(
+        &self,
+        plugin: &str,
+        shop: &str,
+        notifications: &[Notification],
+    ) -> Result<(), CommitError> {
+        let outbox = self.outbox().ok_or(CommitError::NoOutbox)?;
+        let batch: Vec<NewNotification> = notifications
+            .iter()
+            .map(|n| notifications::outbox_row(plugin, shop, n))
+            .collect();
+        outbox.enqueue(batch).await?;
+        Ok(())
+    }
+}

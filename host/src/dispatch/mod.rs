@@ -1,0 +1,203 @@
+//! Everything Bold-specific about a call, between HTTP (below it: nothing
+//! about sockets or status lines) and the sandbox (above it: nothing about
+//! WIT or wasmtime). A request's way through it:
+//!
+//! 1. [`Dispatcher::plugin`]: the registry, looked up once per request.
+//! 2. [`Dispatcher::authenticate`]: the signature ([`auth`]).
+//! 3. [`Target::ready`]: a loaded plugin, or 503.
+//! 4. [`Dispatcher::event`] and its siblings: subscription, admission, a
+//!    sandbox (or the native baseline handler), the output checked against
+//!    Bold's protocol ([`answer`]: actions, scopes, notifications), the
+//!    on-error policy, the outbox commit for connectors; a [`Reply`].
+//!
+//! The modules:
+//! - [`actions`]: WIT actions → Bold's wire form, checked against the action
+//!   catalogue and the plugin's scopes.
+//! - [`admission`]: per-plugin concurrency bound and queue.
+//! - [`answer`]: a guest's output → the [`Answer`] Bold gets.
+//! - [`auth`]: who may call a plugin.
+//! - [`event_name`]: the one reader of a body's `event` field.
+//! - [`native`]: the example handlers compiled in (benchmark baseline).
+//! - [`notifications`]: connector notifications, checked, and their outbox rows.
+//! - [`registry`]: the served plugins.
+//! - [`reply`]: how a call ends; the one fault → answer mapping.
+//! - `checkout`, `connector`: the calls of each world.
+
+pub mod actions;
+pub mod admission;
+pub mod answer;
+pub mod auth;
+mod checkout;
+mod connector;
+pub mod event_name;
+pub mod native;
+pub mod notifications;
+pub mod registry;
+pub mod reply;
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+pub use actions::ActionPolicy;
+pub use answer::{Answer, CheckedPlugin, settle};
+pub use auth::Auth;
+pub use registry::{ConnectorEntry, MAX_QUEUE_WAIT, PluginEntry, PluginStatus, Registry};
+pub use reply::{Answered, EMPTY_ACTIONS, Refusal, Reply};
+
+use crate::metrics::{Metrics, PluginLabels};
+use crate::outbox::Outbox;
+use crate::runtime::{Call, Invocation, Plugin, Report, SandboxPool};
+use crate::signature::SignedRequest;
+
+/// Where "now" comes from (tests inject a fixed clock).
+pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+
+/// The served plugins, the sandbox threads and the outbox: everything a
+/// call needs. Cheap to clone.
+#[derive(Clone)]
+pub struct Dispatcher {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: Arc<Registry>,
+    pool: SandboxPool,
+    metrics: Arc<Metrics>,
+    clock: Clock,
+    outbox: std::sync::OnceLock<Outbox>,
+}
+
+impl std::fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatcher")
+            .field("plugins", &self.inner.registry.entries().len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A call's plugin, checked to be loaded: the entry it was found under and
+/// the loaded plugin of that same entry (a reload during the call changes
+/// neither).
+#[derive(Debug, Clone)]
+pub struct Target {
+    entry: Arc<PluginEntry>,
+    plugin: Plugin,
+}
+
+impl Target {
+    /// The entry's loaded plugin, or [`Refusal::Unavailable`].
+    pub fn ready(entry: Arc<PluginEntry>) -> Result<Self, Refusal> {
+        let plugin = entry.ready().ok_or(Refusal::Unavailable)?.clone();
+        Ok(Self { entry, plugin })
+    }
+
+    /// The entry.
+    pub fn entry(&self) -> &PluginEntry {
+        &self.entry
+    }
+}
+
+impl Dispatcher {
+    /// Calls of the plugins in `registry`, run on `pool`, counted in
+    /// `metrics`, with the system clock.
+    pub fn new(registry: Arc<Registry>, pool: SandboxPool, metrics: Arc<Metrics>) -> Self {
+        Self::with_clock(registry, pool, metrics, Arc::new(SystemTime::now))
+    }
+
+    /// The same with another clock (for signature tests).
+    pub fn with_clock(
+        registry: Arc<Registry>,
+        pool: SandboxPool,
+        metrics: Arc<Metrics>,
+        clock: Clock,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                registry,
+                pool,
+                metrics,
+                clock,
+                outbox: std::sync::OnceLock::new(),
+            }),
+        }
+    }
+
+    /// The same, committing connector notifications to `outbox` (without
+    /// one, a connector answer with notifications is refused with
+    /// [`Refusal::OutboxUnavailable`]). Set once, before serving.
+    pub fn with_outbox(self, outbox: Outbox) -> Self {
+        let _ = self.inner.outbox.set(outbox);
+        self
+    }
+
+    /// The served plugins.
+    pub fn registry(&self) -> &Registry {
+        &self.inner.registry
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// The notification outbox, if this server has one.
+    pub fn outbox(&self) -> Option<&Outbox> {
+        self.inner.outbox.get()
+    }
+
+    /// The entry of plugin `id`: the one lookup of a request.
+    pub fn plugin(&self, id: &str) -> Option<Arc<PluginEntry>> {
+        self.inner.registry.get(id)
+    }
+
+    /// Checks who is calling `entry` (see [`auth`]), with this dispatcher's
+    /// clock.
+    pub fn authenticate(
+        &self,
+        entry: &PluginEntry,
+        auth: Auth,
+        request: &SignedRequest<'_>,
+    ) -> Result<(), Refusal> {
+        auth::authenticate(
+            entry,
+            auth,
+            request,
+            (self.inner.clock)(),
+            &self.inner.metrics,
+        )
+    }
+
+    /// Admission, a sandbox (or the native handler), and the output checked
+    /// against the protocol.
+    async fn run(&self, target: &Target, call: Call) -> Result<Invocation<Answer>, Refusal> {
+        let entry = &target.entry;
+        let _admitted = entry
+            .admission()
+            .enter()
+            .await
+            .map_err(|_| Refusal::Saturated)?;
+        // A clone (shared counter), not the family's read guard, which must
+        // not be held across an await.
+        let gauge = self
+            .inner
+            .metrics
+            .sandboxes_in_use
+            .get_or_create(&PluginLabels {
+                plugin: entry.id().to_owned(),
+            })
+            .clone();
+        gauge.inc();
+        let invocation = match entry.native() {
+            Some(native) => Invocation {
+                outcome: native.call(&call),
+                report: Report::empty(target.plugin.limits()),
+            },
+            None => {
+                let invocation = self.inner.pool.run(target.plugin.clone(), call).await;
+                settle(invocation, entry.policy())
+            }
+        };
+        gauge.dec();
+        Ok(invocation)
+    }
+}

@@ -1,0 +1,161 @@
+//! The one observe layer of the plugin routes: each request gets a `request`
+//! span (plugin, event, status, outcome, fault, fuel, duration), one log
+//! line, and its metrics. No bodies, secrets or guest logs are logged.
+
+use std::time::Instant;
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tracing::Instrument;
+
+use super::AppState;
+use super::error::ApiError;
+use super::request::{Checked, Incoming, Rules, check};
+use crate::dispatch::{Answered, PluginEntry, Reply};
+use crate::fault::Fault;
+use crate::metrics::{FaultLabels, PluginLabels, RequestLabels};
+
+/// What a request ended with, for the log line and metrics.
+pub(super) struct Outcome {
+    pub(super) response: Response,
+    pub(super) event: String,
+    pub(super) outcome: &'static str,
+    pub(super) fault: Option<Fault>,
+    pub(super) fuel: Option<u64>,
+}
+
+impl Outcome {
+    /// Refused by the transport's checks (or by the dispatcher before the
+    /// plugin ran). Unverified requests do not get to choose label values:
+    /// the label is `other`.
+    pub(super) fn refused(err: ApiError) -> Self {
+        let outcome = match err {
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Saturated => "overloaded",
+            _ => "refused",
+        };
+        Self {
+            response: err.into_response(),
+            event: "other".into(),
+            outcome,
+            fault: None,
+            fuel: None,
+        }
+    }
+}
+
+impl From<Reply> for Outcome {
+    fn from(reply: Reply) -> Self {
+        let response = match reply.answered {
+            Answered::Json { status, body } => json_response(status, body),
+            Answered::Refused(refusal) => ApiError::from(refusal).into_response(),
+        };
+        Self {
+            response,
+            event: reply.label,
+            outcome: reply.outcome,
+            fault: reply.fault,
+            fuel: reply.fuel,
+        }
+    }
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// The shape of every plugin route: the plugin looked up once, the checks
+/// of `rules`, then `call` (the dispatcher's part), all observed.
+pub(super) async fn handle<F, Fut>(
+    state: &AppState,
+    id: &str,
+    incoming: Incoming,
+    rules: Rules,
+    call: F,
+) -> Response
+where
+    F: FnOnce(Checked) -> Fut,
+    Fut: Future<Output = Reply>,
+{
+    let entry = state.dispatcher().plugin(id);
+    observe(state, id, entry.as_deref(), async {
+        match check(state, entry.clone(), incoming, rules).await {
+            Ok(checked) => Outcome::from(call(checked).await),
+            Err(err) => Outcome::refused(err),
+        }
+    })
+    .await
+}
+
+/// Runs `work` inside the request span, then logs and counts it. `entry` is
+/// the plugin the route looked up (`None`: unknown, labelled `unknown`).
+async fn observe(
+    state: &AppState,
+    plugin: &str,
+    entry: Option<&PluginEntry>,
+    work: impl Future<Output = Outcome>,
+) -> Response {
+    let started = Instant::now();
+    let span = tracing::info_span!(
+        "request",
+        plugin,
+        event = tracing::field::Empty,
+        status = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+        fault = tracing::field::Empty,
+        fuel = tracing::field::Empty,
+        duration_us = tracing::field::Empty,
+    );
+    let outcome = work.instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let status = outcome.response.status();
+    // Only configured plugin ids become label values.
+    let known = entry.is_some();
+    let plugin_label = if known { plugin } else { "unknown" }.to_owned();
+    span.record("event", outcome.event.as_str());
+    span.record("status", status.as_u16());
+    span.record("outcome", outcome.outcome);
+    span.record("duration_us", elapsed.as_micros() as u64);
+    if let Some(fuel) = outcome.fuel {
+        span.record("fuel", fuel);
+    }
+    if let Some(fault) = &outcome.fault {
+        span.record("fault", fault.kind.as_str());
+    }
+    span.in_scope(|| match &outcome.fault {
+        Some(fault) => tracing::warn!(reason = %fault.reason, "plugin fault"),
+        None => tracing::info!("request"),
+    });
+
+    let metrics = state.dispatcher().metrics();
+    metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            plugin: plugin_label.clone(),
+            event: outcome.event.clone(),
+            status: status.as_u16(),
+        })
+        .inc();
+    if known {
+        let labels = PluginLabels {
+            plugin: plugin_label.clone(),
+        };
+        metrics
+            .latency
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
+        if let Some(fuel) = outcome.fuel {
+            metrics.fuel.get_or_create(&labels).observe(fuel as f64);
+        }
+        if let Some(fault) = &outcome.fault {
+            metrics
+                .faults
+                .get_or_create(&FaultLabels {
+                    plugin: plugin_label,
+                    kind: fault.kind.as_str().to_owned(),
+                })
+                .inc();
+        }
+    }
+    outcome.response
+}

@@ -1,0 +1,184 @@
+//! The checks every signed plugin call passes, in the agreed order: unknown
+//! plugin 404 → wrong method 405 → plugin not loaded 503 → body over limit
+//! 413 → signature 401 → content type 415 → body not a JSON object (with a
+//! string `event` for events) 400. The raw body is verified before anything
+//! parses it; the registry was looked up once, by the route.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Uri, header};
+
+use super::AppState;
+use super::error::ApiError;
+use crate::dispatch::event_name::{BodyError, read_event_field};
+use crate::dispatch::{Auth, PluginEntry, Target};
+use crate::signature::SignedRequest;
+
+/// A call that passed every check.
+#[derive(Debug)]
+pub(super) struct Checked {
+    /// The plugin, loaded, as it was when the request came in.
+    pub target: Target,
+    /// The verified body (UTF-8 JSON object, or empty where allowed).
+    pub body: String,
+    /// The body's `event` field, when it has a string one.
+    pub event: Option<String>,
+}
+
+/// The parts of a request the checks read.
+#[derive(Debug)]
+pub(super) struct Incoming {
+    /// The method.
+    pub method: Method,
+    /// The original URI (before any router stripped a prefix).
+    pub uri: Uri,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body, not read yet.
+    pub body: Body,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Incoming {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        // `(request-target)` covers the path as the client sent it, before a
+        // `nest` stripped a prefix.
+        let uri = request
+            .extensions()
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| request.uri().clone(), |original| original.0.clone());
+        let (parts, body) = request.into_parts();
+        Ok(Self {
+            method: parts.method,
+            uri,
+            headers: parts.headers,
+            body,
+        })
+    }
+}
+
+/// What a route requires.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Rules {
+    /// Accepted methods.
+    pub methods: &'static [Method],
+    /// How the caller is authenticated.
+    pub auth: Auth,
+    /// The body must have a string `event` field.
+    pub require_event: bool,
+    /// An empty body is accepted (and no content type is required).
+    pub allow_empty: bool,
+}
+
+/// The checkout routes: POST, cavage-signed, a JSON object.
+pub(super) const CHECKOUT: Rules = Rules {
+    methods: &[Method::POST],
+    auth: Auth::Cavage,
+    require_event: false,
+    allow_empty: false,
+};
+
+/// The event route: a checkout route whose body has a string `event`.
+pub(super) const EVENT: Rules = Rules {
+    require_event: true,
+    ..CHECKOUT
+};
+
+/// Runs the checks of `rules` on a request for `entry` (`None`: no such
+/// plugin), in the agreed order.
+pub(super) async fn check(
+    state: &AppState,
+    entry: Option<Arc<PluginEntry>>,
+    incoming: Incoming,
+    rules: Rules,
+) -> Result<Checked, ApiError> {
+    let Incoming {
+        method,
+        uri,
+        headers,
+        body,
+    } = incoming;
+    let entry = entry.ok_or(ApiError::NotFound)?;
+    if !rules.methods.contains(&method) {
+        return Err(ApiError::MethodNotAllowed);
+    }
+    let limit = entry.manifest().limits.body_bytes;
+    let target = Target::ready(entry)?;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(ApiError::PayloadTooLarge(limit));
+    }
+    let bytes = axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX))
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge(limit))?;
+
+    let path_and_query = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
+    let request = SignedRequest {
+        method: &method,
+        path_and_query,
+        headers: &headers,
+        body: &bytes,
+    };
+    state
+        .dispatcher()
+        .authenticate(target.entry(), rules.auth, &request)?;
+
+    if rules.allow_empty && bytes.is_empty() {
+        return Ok(Checked {
+            target,
+            body: String::new(),
+            event: None,
+        });
+    }
+    if !is_json_content_type(&headers) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let body = String::from_utf8(Vec::from(bytes)).map_err(|_| BodyError::NotUtf8)?;
+    let event = read_event_field(&body)?;
+    if rules.require_event && event.is_none() {
+        return Err(BodyError::NoEvent.into());
+    }
+    Ok(Checked {
+        target,
+        body,
+        event,
+    })
+}
+
+/// `application/json`, parameters (charset) allowed.
+fn is_json_content_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types_may_carry_parameters() {
+        let mut headers = HeaderMap::new();
+        assert!(!is_json_content_type(&headers));
+        for (value, ok) in [
+            ("application/json", true),
+            ("application/json; charset=utf-8", true),
+            ("Application/JSON", true),
+            ("text/plain", false),
+            ("application/jsonx", false),
+        ] {
+            headers.insert(header::CONTENT_TYPE, value.parse().unwrap());
+            assert_eq!(is_json_content_type(&headers), ok, "{value}");
+        }
+    }
+}

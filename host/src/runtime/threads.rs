@@ -1,0 +1,55 @@
+//! Where sandboxes run: a dedicated tokio runtime, so guest code never runs
+//! on the HTTP server's async workers.
+
+use super::{Call, Invocation, Plugin, Report};
+use crate::fault::{Fault, FaultKind};
+
+/// The sandbox threads.
+#[derive(Debug)]
+pub struct SandboxPool {
+    runtime: Option<tokio::runtime::Runtime>,
+    handle: tokio::runtime::Handle,
+}
+
+impl SandboxPool {
+    /// Starts `threads` sandbox threads (at least one).
+    pub fn new(threads: usize) -> std::io::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads.max(1))
+            .thread_name("sandbox")
+            // Timers for deadlines; I/O for connectors' outbound HTTP.
+            .enable_all()
+            .build()?;
+        let handle = runtime.handle().clone();
+        Ok(Self {
+            runtime: Some(runtime),
+            handle,
+        })
+    }
+
+    /// Runs `call` in a fresh sandbox of `plugin` on a sandbox thread.
+    pub async fn run(&self, plugin: Plugin, call: Call) -> Invocation {
+        let limits = plugin.limits().clone();
+        let task = self.handle.spawn(async move { plugin.invoke(&call).await });
+        match task.await {
+            Ok(invocation) => invocation,
+            // Only a bug in the host can get here (guest faults are values).
+            Err(err) => Invocation {
+                outcome: Err(Fault::new(
+                    FaultKind::Trap,
+                    format!("sandbox task failed: {err}"),
+                )),
+                report: Report::empty(&limits),
+            },
+        }
+    }
+}
+
+impl Drop for SandboxPool {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            // Dropping a runtime may block; never do that on an async thread.
+            runtime.shutdown_background();
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests that start `plugin-host` as a real process (the
+//! test-only build of it, `CARGO_BIN_EXE_plugin-host-under-test`; see
+//! `plugin_tests::server::TestServer`) and talk to it over HTTP on
+//! 127.0.0.1, with signals, and through its other commands (`sign`,
+//! `outbox`).
+
+mod connector;
+mod connector_load;
+mod reload;
+mod server;
