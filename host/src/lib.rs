@@ -15,7 +15,7 @@ pub mod dispatch; // Bold's protocol: registry, admission, answers, notification
 pub mod fault; // the fault kinds: words used in logs, metrics and error bodies
 pub mod http; // transport: routes, request checks, observe layer, ApiError
 pub mod metrics; // Prometheus metrics of the endpoint and the outbox
-pub mod outbox; // durable notification queue and its delivery to Bold
+pub use plugin_host_outbox as outbox; // durable notification queue, delivery to Bold
 pub mod runtime; // the WIT sandbox: engine, limits, imports, sandbox threads
 pub mod server; // serve: bind, loader, reload, outbox opening, shutdown
-pub mod signature; // HMAC signatures: Bold's cavage, the platform's body HMAC
+pub use plugin_host_signature as signature; // HMAC signatures: cavage, platform body

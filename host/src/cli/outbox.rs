@@ -230,8 +230,9 @@ mod tests {
 
     use super::run_with_env;
     use crate::cli::{Cli, Command};
-    use crate::outbox::tests::{T0, customer, pg_server};
+    use crate::outbox::testing::{T0, customer};
     use crate::outbox::{OutboxStore, PostgresStore, Timestamp};
+    use test_support::pg_server;
 
     /// Runs `plugin-host outbox <args…>` with `env`; returns the exit
     /// status, stdout and stderr.

@@ -178,8 +178,9 @@ mod tests {
 
     use super::open_outbox;
     use crate::config::HostConfig;
-    use crate::outbox::tests::{T0, customer, pg_server};
+    use crate::outbox::testing::{T0, customer};
     use crate::outbox::{Filter, OutboxStore, PostgresStore, Status, Timestamp};
+    use test_support::pg_server;
 
     /// `serve` opens a PostgreSQL outbox from async code (the client must
     /// not run on the runtime's threads), without a lock file and without

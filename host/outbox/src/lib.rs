@@ -57,8 +57,10 @@ pub mod store;
 pub mod timestamp;
 pub mod writer;
 
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 #[cfg(test)]
-pub(crate) mod tests;
+mod tests;
 
 pub use self::postgres::{PostgresError, PostgresStore};
 pub use delivery::{

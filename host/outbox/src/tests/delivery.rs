@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::{T0, customer, note, payload_micros, quantile, wait_until};
-use crate::outbox::{
+use crate::{
     AttemptEvent, AttemptKind, BoldApiSettings, DeliveryObserver, DeliverySettings, DeliveryStats,
     DeliveryWorker, EntityKind, Filter, NewNotification, Operation, Outbox, OutboxSettings,
     OutboxStore, Record, SqliteStore, Status, Timestamp,
@@ -394,9 +394,9 @@ async fn dead_letter_after_max_attempts_then_cli_retry() {
 
     // `outbox retry` (here through the store, as the CLI in another process
     // would) brings it back; the worker delivers it (the script is used up).
-    let out = crate::outbox::admin::retry(
+    let out = crate::admin::retry(
         h.store.as_ref(),
-        &crate::outbox::admin::RetryRequest {
+        &crate::admin::RetryRequest {
             ids: vec![id],
             ..Default::default()
         },

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::http::StatusCode;
-use plugin_host::outbox::{
+use plugin_host_outbox::{
     AttemptEvent, AttemptKind, BoldApiSettings, DeliveryObserver, DeliverySettings, DeliveryWorker,
     EntityKind, NewNotification, Operation, Outbox, OutboxSettings, SqliteStore,
 };
@@ -125,7 +125,7 @@ async fn enqueue_group_commit(n: usize, callers: usize) {
 /// The store's delivery bookkeeping alone: claim `batch` due rows, record
 /// them delivered, repeat (no HTTP).
 fn store_cycle(n: usize, batch: usize) {
-    use plugin_host::outbox::{Finish, OutboxStore, Timestamp};
+    use plugin_host_outbox::{Finish, OutboxStore, Timestamp};
     let dir = temp_dir();
     let store = SqliteStore::open(dir.path().join("outbox.sqlite3")).expect("open");
     let now = Timestamp::now();

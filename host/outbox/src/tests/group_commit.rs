@@ -6,7 +6,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use super::{T0, customer, temp_store};
-use crate::outbox::{
+use crate::{
     Claimed, Counts, EnqueueOutcome, Filter, Finish, Marked, NewNotification, Outbox, OutboxError,
     OutboxSettings, OutboxStore, Record, RetryReport, Selector, SqliteStore, Timestamp,
 };

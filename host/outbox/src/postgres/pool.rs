@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use postgres::{Client, Config, GenericClient, NoTls, Statement, Transaction};
 
 use super::PostgresError;
-use crate::outbox::OutboxError;
+use crate::OutboxError;
 
 /// How long a checkout waits for a busy pool before giving up.
 pub(super) const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(30);

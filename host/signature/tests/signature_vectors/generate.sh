@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates vectors.json: draft-cavage HMAC signature test cases computed
 # independently of the Rust code, with openssl (HMAC, SHA-256 digests) and jq
-# (JSON). Run from anywhere: bash host/tests/signature_vectors/generate.sh
+# (JSON). Run from anywhere: bash host/signature/tests/signature_vectors/generate.sh
 #
 # Every case is a request (method, path as received, headers, body), the
 # verifier's secrets and policy, the clock ("now", Unix seconds) and the

@@ -7,7 +7,7 @@
 //!   released leases) commits with `synchronous = NORMAL` (see
 //!   `Durability`): losing its last commits in a power cut can only cause a
 //!   resend, and it made a claim + result cycle 3× cheaper (459 → 156 µs;
-//!   `cargo bench -p plugin-host --bench outbox`, `store/claim_finish`).
+//!   `cargo bench -p plugin-host-outbox --bench outbox`, `store/claim_finish`).
 //! - Every write is a `BEGIN IMMEDIATE` transaction and the connection waits
 //!   up to [`BUSY_TIMEOUT`] for the lock, so a second process (the CLI while
 //!   the server runs) can open and use the same file; the schema migration

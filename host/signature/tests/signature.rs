@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use plugin_host::signature::{
+use plugin_host_signature::{
     Algorithm, Policy, ReplayGuard, Secret, SignatureError, SignedRequest, Signer, Verifier,
 };
 use serde::Deserialize;
@@ -100,7 +100,7 @@ impl Case {
         Verifier::new(policy, secrets)
     }
 
-    fn verify(&self) -> Result<plugin_host::signature::Verified, SignatureError> {
+    fn verify(&self) -> Result<plugin_host_signature::Verified, SignatureError> {
         let method = Method::from_bytes(self.method.as_bytes()).unwrap();
         let headers = self.header_map();
         self.verifier().verify(

@@ -259,7 +259,7 @@ pub fn path_segment(value: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outbox::{EntityKind, Operation, Timestamp};
+    use crate::{EntityKind, Operation, Timestamp};
 
     fn claimed(shop: &str, kind: EntityKind, op: Operation) -> Claimed {
         Claimed {

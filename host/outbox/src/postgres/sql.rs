@@ -23,7 +23,7 @@ macro_rules! is_latest {
     };
 }
 
-/// Columns of a [`Claimed`](crate::outbox::Claimed), then
+/// Columns of a [`Claimed`](crate::Claimed), then
 /// `next_attempt_at` (to sort by).
 macro_rules! claimed_columns {
     () => {
@@ -32,7 +32,7 @@ macro_rules! claimed_columns {
     };
 }
 
-/// Columns of a [`Record`](crate::outbox::Record).
+/// Columns of a [`Record`](crate::Record).
 pub const RECORD_COLUMNS: &str = "id, idempotency_key, status, plugin, shop, kind, op, \
      platform_id, updated_at, attempts, enqueued_at, next_attempt_at, lease_expires_at, \
      last_attempt_at, finished_at, last_error, octet_length(payload)::bigint";

@@ -20,8 +20,8 @@ use tokio::sync::watch;
 
 use super::store::Backend;
 use super::{T0, customer, payload_micros, pg_server, wait_until};
-use crate::outbox::postgres::{MIGRATION_LOCK, SCHEMA_VERSION};
-use crate::outbox::{
+use crate::postgres::{MIGRATION_LOCK, SCHEMA_VERSION};
+use crate::{
     BoldApiSettings, DeliverySettings, DeliveryStats, DeliveryWorker, EnqueueOutcome, Filter,
     Finish, Marked, NewNotification, Outbox, OutboxError, OutboxSettings, OutboxStore,
     PostgresStore, Status, Timestamp,

@@ -12,7 +12,7 @@
 use postgres::Client;
 
 use super::PostgresError;
-use crate::outbox::OutboxError;
+use crate::OutboxError;
 
 /// The advisory lock key held while migrating (`"outbox01"` as a big-endian
 /// integer).

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{T0, customer, note, payload_micros, temp_store};
-use crate::outbox::admin::{self as cli, PurgeRequest, RetryRequest};
-use crate::outbox::{
+use crate::admin::{self as cli, PurgeRequest, RetryRequest};
+use crate::{
     EnqueueOutcome, EntityKind, Filter, Finish, Marked, Operation, OutboxError, OutboxStore,
     Selector, SqliteStore, Status, Timestamp,
 };
@@ -710,7 +710,7 @@ fn schema_is_versioned() {
     let versions: i64 = conn
         .query_row("SELECT count(*) FROM outbox_schema", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(versions, crate::outbox::sqlite::SCHEMA_VERSION);
+    assert_eq!(versions, crate::sqlite::SCHEMA_VERSION);
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
