@@ -1,4 +1,7 @@
 //! Decoding events: Bold's fixtures and PHP-flavoured edge cases.
+//!
+//! Why one file: every accessor of `Event` against the same fixtures and the
+//! same lenient rules, read together.
 #![allow(clippy::unwrap_used)]
 
 use plugin_sdk::serde_json::{self, Value, json};

@@ -1,3 +1,6 @@
+//! Why one file: the connector's native tests share the simulated platform
+//! and its fixtures.
+
 #![allow(clippy::unwrap_used)]
 
 use std::cell::RefCell;

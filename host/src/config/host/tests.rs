@@ -1,4 +1,7 @@
 //! Tests of the host file's parsing: every key, its default and its errors.
+//!
+//! Why one file: one test per key and error of the host file, against one
+//! parser.
 
 use std::time::Duration;
 

@@ -4,6 +4,10 @@
 //! webhooks and their signature, retries with backoff and `Retry-After`,
 //! dead letters and their replay, per-entity ordering, and crash safety
 //! (SIGKILL with notifications pending and in flight).
+//!
+//! Why one file: every case starts the same real server with the mock
+//! platform and the mock Bold API, and checks the one guarantee (committed
+//! before acknowledged, delivered in order) from a different side.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;

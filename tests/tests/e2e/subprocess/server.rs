@@ -2,6 +2,9 @@
 //! both example plugins, every status of the agreed order of checks, the
 //! on-error answers, saturation, readiness, metrics, `sign`, graceful
 //! shutdown.
+//!
+//! Why one file: the agreed HTTP behaviour of the real binary (statuses,
+//! signatures, limits, shutdown), case by case against one server set-up.
 
 use std::time::Duration;
 
