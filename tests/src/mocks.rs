@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -47,9 +47,18 @@ struct PlatformState {
     customers: Mutex<BTreeMap<String, Value>>,
     requests: Mutex<Vec<String>>,
     next_address: Mutex<u64>,
+    /// How long each request takes (a slow platform).
+    delay: Mutex<Duration>,
 }
 
 impl PlatformState {
+    /// Records `request`, after the configured delay.
+    async fn receive(&self, request: String) {
+        let delay = *lock(&self.delay);
+        tokio::time::sleep(delay).await;
+        lock(&self.requests).push(request);
+    }
+
     fn authorized(&self, headers: &HeaderMap) -> bool {
         headers
             .get("authorization")
@@ -109,6 +118,7 @@ impl MockPlatform {
             ),
             requests: Mutex::new(Vec::new()),
             next_address: Mutex::new(100),
+            delay: Mutex::new(Duration::ZERO),
         });
         let app = Router::new()
             .route("/customers/{id}", get(get_customer).patch(patch_customer))
@@ -123,6 +133,11 @@ impl MockPlatform {
     /// `http://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Makes every later request take `delay` before it is handled.
+    pub fn set_delay(&self, delay: Duration) {
+        *lock(&self.state.delay) = delay;
     }
 
     /// The customer as the platform has it now.
@@ -141,7 +156,7 @@ async fn get_customer(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    lock(&state.requests).push(format!("GET /customers/{id}"));
+    state.receive(format!("GET /customers/{id}")).await;
     if !state.authorized(&headers) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
@@ -161,7 +176,7 @@ async fn patch_customer(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    lock(&state.requests).push(format!("PATCH /customers/{id}"));
+    state.receive(format!("PATCH /customers/{id}")).await;
     if !state.authorized(&headers) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
@@ -187,7 +202,9 @@ async fn add_address(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    lock(&state.requests).push(format!("POST /customers/{id}/addresses"));
+    state
+        .receive(format!("POST /customers/{id}/addresses"))
+        .await;
     if !state.authorized(&headers) {
         return StatusCode::UNAUTHORIZED.into_response();
     }

@@ -48,22 +48,45 @@ impl Admission {
             .saturating_sub(self.permits.available_permits())
     }
 
-    /// Waits for a place, or answers [`Saturated`].
+    /// Requests waiting in the queue now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Acquire)
+    }
+
+    /// Waits for a place, or answers [`Saturated`]. Cancellation-safe: a
+    /// caller that is dropped while it waits (its client went away) leaves
+    /// the queue, and a place it was given goes back.
     pub async fn enter(&self) -> Result<Admitted, Saturated> {
         if let Ok(permit) = self.permits.clone().try_acquire_owned() {
             return Ok(Admitted { _permit: permit });
         }
-        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.queue {
-            self.waiting.fetch_sub(1, Ordering::AcqRel);
-            return Err(Saturated);
-        }
-        let waited =
-            tokio::time::timeout(self.max_wait, self.permits.clone().acquire_owned()).await;
-        self.waiting.fetch_sub(1, Ordering::AcqRel);
-        match waited {
+        let _queued = Queued::join(&self.waiting, self.queue).ok_or(Saturated)?;
+        match tokio::time::timeout(self.max_wait, self.permits.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(Admitted { _permit: permit }),
             _ => Err(Saturated),
         }
+    }
+}
+
+/// A place in the queue, given back when dropped: after the wait, or when
+/// the waiting future is dropped mid-wait.
+struct Queued<'a>(&'a AtomicUsize);
+
+impl<'a> Queued<'a> {
+    /// Takes a place if fewer than `queue` are taken.
+    fn join(waiting: &'a AtomicUsize, queue: usize) -> Option<Self> {
+        waiting
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < queue).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Queued(waiting))
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -83,6 +106,39 @@ mod tests {
         assert_eq!(gate.enter().await.unwrap_err(), Saturated, "queue is full");
         drop(first);
         assert_eq!(queued.await.unwrap(), Ok(()));
+    }
+
+    /// Clients that disconnect while queued (their request future is
+    /// dropped) must not keep their place: the queue would fill up for good
+    /// and every later request that finds the sandboxes busy get 503.
+    #[tokio::test]
+    async fn callers_dropped_while_queued_give_their_place_back() {
+        let gate = Arc::new(Admission::new(1, 2, Duration::from_secs(10)));
+        let held = gate.enter().await.unwrap();
+        for _ in 0..10 {
+            let queued = tokio::spawn({
+                let gate = gate.clone();
+                async move { gate.enter().await.map(|_| ()) }
+            });
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            queued.abort();
+            let _ = queued.await;
+        }
+        assert_eq!(gate.waiting(), 0, "every dropped caller left the queue");
+        // Dropped before the wait too (a timeout around the call).
+        for _ in 0..10 {
+            let _ = tokio::time::timeout(Duration::from_millis(1), gate.enter()).await;
+        }
+        assert_eq!(gate.waiting(), 0);
+        let queued = tokio::spawn({
+            let gate = gate.clone();
+            async move { gate.enter().await.map(|_| ()) }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(gate.waiting(), 1);
+        drop(held);
+        assert_eq!(queued.await.unwrap(), Ok(()), "the queue still admits");
+        assert_eq!(gate.waiting(), 0);
     }
 
     #[tokio::test]

@@ -3,7 +3,9 @@
 //! (`handle-bold-request`). Their notifications are committed to the outbox
 //! before the caller gets its answer: a 2xx means they will be delivered. If
 //! the commit fails, the caller is refused and retries; nothing was
-//! acknowledged.
+//! acknowledged. A call that has started runs to its end and commits even if
+//! its caller goes away: the platform may already have changed, and Bold must
+//! hear of it.
 
 use http::StatusCode;
 
@@ -11,7 +13,7 @@ use super::answer::Answer;
 use super::notifications::{self, Notification};
 use super::reply::{Refusal, Reply};
 use super::{Dispatcher, Target};
-use crate::fault::FaultKind;
+use crate::fault::{Fault, FaultKind};
 use crate::metrics::bounded_label;
 use crate::outbox::{NewNotification, OutboxError};
 use crate::runtime::{BoldCall, Call};
@@ -53,8 +55,28 @@ impl Dispatcher {
             .await
     }
 
-    /// Runs the call, commits its notifications, and answers.
+    /// Runs the call, commits its notifications, and answers, in a task of
+    /// its own that a departing caller does not stop.
     async fn connector_call(&self, target: &Target, call: Call, label: String) -> Reply {
+        let dispatcher = self.clone();
+        let target = target.clone();
+        let task_label = label.clone();
+        let task = tokio::spawn(async move {
+            dispatcher
+                .connector_call_to_end(&target, call, task_label)
+                .await
+        });
+        match task.await {
+            Ok(reply) => reply,
+            // Only a bug in the host gets here (guest faults are values).
+            Err(err) => {
+                let fault = Fault::new(FaultKind::Trap, format!("connector call failed: {err}"));
+                Reply::fault(fault, label, None, None)
+            }
+        }
+    }
+
+    async fn connector_call_to_end(&self, target: &Target, call: Call, label: String) -> Reply {
         let entry = target.entry();
         let Some(connector) = entry.connector() else {
             return Reply::refused(Refusal::NotFound, label);

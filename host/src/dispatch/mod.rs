@@ -168,36 +168,52 @@ impl Dispatcher {
     }
 
     /// Admission, a sandbox (or the native handler), and the output checked
-    /// against the protocol.
+    /// against the protocol. Cancellation-safe: if the caller is dropped,
+    /// the sandbox is stopped, and its admission place and its count in
+    /// `sandboxes_in_use` are given back once, when it is gone.
     async fn run(&self, target: &Target, call: Call) -> Result<Invocation<Answer>, Refusal> {
         let entry = &target.entry;
-        let _admitted = entry
+        let admitted = entry
             .admission()
             .enter()
             .await
             .map_err(|_| Refusal::Saturated)?;
-        // A clone (shared counter), not the family's read guard, which must
-        // not be held across an await.
-        let gauge = self
-            .inner
-            .metrics
-            .sandboxes_in_use
-            .get_or_create(&PluginLabels {
-                plugin: entry.id().to_owned(),
-            })
-            .clone();
-        gauge.inc();
+        let in_use = InUse::new(&self.inner.metrics, entry.id());
         let invocation = match entry.native() {
             Some(native) => Invocation {
                 outcome: native.call(&call),
                 report: Report::empty(target.plugin.limits()),
             },
             None => {
-                let invocation = self.inner.pool.run(target.plugin.clone(), call).await;
+                let hold = (admitted, in_use);
+                let invocation = self.inner.pool.run(target.plugin.clone(), call, hold).await;
                 settle(invocation, entry.policy())
             }
         };
-        gauge.dec();
         Ok(invocation)
+    }
+}
+
+/// One sandbox counted in `sandboxes_in_use` for as long as it lives.
+struct InUse(prometheus_client::metrics::gauge::Gauge);
+
+impl InUse {
+    fn new(metrics: &Metrics, plugin: &str) -> Self {
+        // A clone (shared counter), not the family's read guard, which must
+        // not be held across an await.
+        let gauge = metrics
+            .sandboxes_in_use
+            .get_or_create(&PluginLabels {
+                plugin: plugin.to_owned(),
+            })
+            .clone();
+        gauge.inc();
+        Self(gauge)
+    }
+}
+
+impl Drop for InUse {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }

@@ -87,6 +87,42 @@ where
     .await
 }
 
+/// Status logged and counted for a request whose client went away before
+/// its answer (nginx's "client closed request").
+pub(super) const CLIENT_CLOSED: u16 = 499;
+
+/// Logs and counts a request whose future is dropped before it is answered
+/// (the client disconnected or timed out): one line, `outcome="cancelled"`.
+struct Unfinished<'a> {
+    span: tracing::Span,
+    started: Instant,
+    plugin: String,
+    metrics: &'a crate::metrics::Metrics,
+    finished: bool,
+}
+
+impl Drop for Unfinished<'_> {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        self.span.record("status", CLIENT_CLOSED);
+        self.span.record("outcome", "cancelled");
+        self.span
+            .record("duration_us", self.started.elapsed().as_micros() as u64);
+        self.span
+            .in_scope(|| tracing::info!("request cancelled: the client went away"));
+        self.metrics
+            .requests
+            .get_or_create(&RequestLabels {
+                plugin: self.plugin.clone(),
+                event: "other".to_owned(),
+                status: CLIENT_CLOSED,
+            })
+            .inc();
+    }
+}
+
 /// Runs `work` inside the request span, then logs and counts it. `entry` is
 /// the plugin the route looked up (`None`: unknown, labelled `unknown`).
 async fn observe(
@@ -106,12 +142,20 @@ async fn observe(
         fuel = tracing::field::Empty,
         duration_us = tracing::field::Empty,
     );
-    let outcome = work.instrument(span.clone()).await;
-    let elapsed = started.elapsed();
-    let status = outcome.response.status();
     // Only configured plugin ids become label values.
     let known = entry.is_some();
     let plugin_label = if known { plugin } else { "unknown" }.to_owned();
+    let mut unfinished = Unfinished {
+        span: span.clone(),
+        started,
+        plugin: plugin_label.clone(),
+        metrics: state.dispatcher().metrics(),
+        finished: false,
+    };
+    let outcome = work.instrument(span.clone()).await;
+    unfinished.finished = true;
+    let elapsed = started.elapsed();
+    let status = outcome.response.status();
     span.record("event", outcome.event.as_str());
     span.record("status", status.as_u16());
     span.record("outcome", outcome.outcome);

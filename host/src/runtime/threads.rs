@@ -27,11 +27,19 @@ impl SandboxPool {
         })
     }
 
-    /// Runs `call` in a fresh sandbox of `plugin` on a sandbox thread.
-    pub async fn run(&self, plugin: Plugin, call: Call) -> Invocation {
+    /// Runs `call` in a fresh sandbox of `plugin` on a sandbox thread, and
+    /// drops `hold` (an admission place, a gauge's guard) when the sandbox
+    /// is gone. Cancellation-safe: dropping the returned future stops the
+    /// sandbox at its next yield (every epoch tick) and drops `hold` then,
+    /// so nothing outlives the caller unaccounted.
+    pub async fn run<H: Send + 'static>(&self, plugin: Plugin, call: Call, hold: H) -> Invocation {
         let limits = plugin.limits().clone();
-        let task = self.handle.spawn(async move { plugin.invoke(&call).await });
-        match task.await {
+        let mut task = AbortOnDrop(self.handle.spawn(async move {
+            let invocation = plugin.invoke(&call).await;
+            drop(hold);
+            invocation
+        }));
+        match (&mut task.0).await {
             Ok(invocation) => invocation,
             // Only a bug in the host can get here (guest faults are values).
             Err(err) => Invocation {
@@ -42,6 +50,16 @@ impl SandboxPool {
                 report: Report::empty(&limits),
             },
         }
+    }
+}
+
+/// A task that is stopped when its handle is dropped (a finished task is
+/// not affected).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

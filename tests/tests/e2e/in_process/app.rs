@@ -15,8 +15,8 @@ use plugin_host::http::{AppState, app};
 use plugin_host::metrics::Metrics;
 use plugin_host::runtime::SandboxPool;
 use plugin_host::signature::{Algorithm, Policy, Secret, Signer};
-use plugin_tests::guests::EXAMPLE_CHECKOUT;
-use plugin_tests::support::{Settings, fixture_body, load};
+use plugin_tests::guests::{EXAMPLE_CHECKOUT, HOSTILE};
+use plugin_tests::support::{Settings, event_body, fixture_body, load};
 use tower::ServiceExt;
 
 const NOW: u64 = 1_790_000_000;
@@ -32,15 +32,18 @@ struct Options {
     policy: Policy,
     replay: bool,
     clock_offset: i64,
+    /// Another plugin than example-checkout: its component and manifest.
+    plugin: Option<(&'static str, &'static str)>,
 }
 
+const EXAMPLE_MANIFEST: &str =
+    "id = \"example-checkout\"\ncomponent = \"unused.wasm\"\nmax_concurrency = 4\nqueue = 8\n";
+
 fn router(options: Options) -> Router {
-    let mut manifest = Manifest::parse(
-        "id = \"example-checkout\"\ncomponent = \"unused.wasm\"\n\
-         max_concurrency = 4\nqueue = 8\n",
-        Path::new("/test/plugin.toml"),
-    )
-    .expect("manifest");
+    let (component, manifest) = options
+        .plugin
+        .unwrap_or((EXAMPLE_CHECKOUT, EXAMPLE_MANIFEST));
+    let mut manifest = Manifest::parse(manifest, Path::new("/test/plugin.toml")).expect("manifest");
     let Policy {
         algorithms,
         max_skew,
@@ -54,7 +57,7 @@ fn router(options: Options) -> Router {
         require_request_target,
         replay_protection: options.replay,
     };
-    let plugin = load(EXAMPLE_CHECKOUT, Settings::from_manifest(&manifest)).plugin;
+    let plugin = load(component, Settings::from_manifest(&manifest)).plugin;
     let entry = PluginEntry::new(
         manifest,
         vec![
@@ -340,4 +343,88 @@ async fn replayed_signatures_are_refused_when_asked() {
             StatusCode::OK
         );
     }
+}
+
+/// The `sandboxes_in_use` gauge and the count of requests answered 499 for
+/// `plugin`, read from `/metrics`.
+async fn gauge_and_cancelled(router: &Router, plugin: &str) -> (String, String) {
+    let response = router
+        .clone()
+        .oneshot(
+            Request::get("/metrics")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("infallible");
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let find = |wanted: &[&str]| {
+        text.lines()
+            .find(|l| wanted.iter().all(|w| l.contains(w)))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let plugin_label = format!("plugin=\"{plugin}\"");
+    (
+        find(&["plugin_host_sandboxes_in_use{", &plugin_label]),
+        find(&[
+            "plugin_host_requests_total{",
+            &plugin_label,
+            "status=\"499\"",
+        ]),
+    )
+}
+
+/// A client that goes away while its sandbox runs: the sandbox is stopped,
+/// its place and its gauge are given back once, and the request is counted
+/// (499); a later request runs at once instead of queueing behind a sandbox
+/// nobody waits for.
+#[tokio::test]
+async fn a_client_that_leaves_stops_its_sandbox_and_frees_its_place() {
+    const HOSTILE_MANIFEST: &str = "id = \"hostile\"\ncomponent = \"unused.wasm\"\n\
+        max_concurrency = 1\nqueue = 1\n[limits]\ntimeout_ms = 5000\n";
+    let router = router(Options {
+        plugin: Some((HOSTILE, HOSTILE_MANIFEST)),
+        ..Options::default()
+    });
+    let events = "/plugins/hostile/events";
+    // Sleeps for an hour on a WASI clock (its deadline here is 5 s); the
+    // client waits 200 ms.
+    let busy = event_body("sleep");
+    let left = tokio::time::timeout(
+        Duration::from_millis(200),
+        router
+            .clone()
+            .oneshot(request(events, events, SECRET, &["date"], &busy)),
+    )
+    .await;
+    assert!(left.is_err(), "the client left before the answer: {left:?}");
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    let (gauge, cancelled) = loop {
+        let (gauge, cancelled) = gauge_and_cancelled(&router, "hostile").await;
+        if gauge.ends_with(" 0") || std::time::Instant::now() > deadline {
+            break (gauge, cancelled);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(gauge.ends_with(" 0"), "the sandbox is gone: {gauge:?}");
+    assert!(cancelled.ends_with(" 1"), "counted as 499: {cancelled:?}");
+
+    let started = std::time::Instant::now();
+    let ok = event_body("ok");
+    let answered = router
+        .clone()
+        .oneshot(request(events, events, SECRET, &["date"], &ok))
+        .await
+        .expect("infallible");
+    assert_eq!(answered.status(), StatusCode::OK);
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "admitted at once: {:?}",
+        started.elapsed()
+    );
 }

@@ -205,6 +205,24 @@ async fn update_customer(
     bold_call(client, server, "PUT", &path, body).await
 }
 
+/// An Update Customer body that adds a new default shipping address (the
+/// platform then unsets the old default: a side effect Bold must hear of).
+fn new_default_shipping_address() -> Value {
+    json!({"customer": {"addresses": [{
+        "address_use": "shipping",
+        "is_default": true,
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "address_line_1": "2 New Street",
+        "city": "Toronto",
+        "province": "Ontario",
+        "province_code": "ON",
+        "country": "Canada",
+        "country_code": "CA",
+        "postal_code": "M5V 2T6",
+    }]}})
+}
+
 fn keys(received: &[Received]) -> Vec<String> {
     received
         .iter()
@@ -221,19 +239,7 @@ async fn update_customer_notifies_bold_of_the_side_effect_on_the_old_default_add
     let server = setup.start();
     let client = reqwest::Client::new();
 
-    let request = json!({"customer": {"addresses": [{
-        "address_use": "shipping",
-        "is_default": true,
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "address_line_1": "2 New Street",
-        "city": "Toronto",
-        "province": "Ontario",
-        "province_code": "ON",
-        "country": "Canada",
-        "country_code": "CA",
-        "postal_code": "M5V 2T6",
-    }]}});
+    let request = new_default_shipping_address();
     let response = update_customer(&client, &server, SHOP, "4242", &request).await;
     assert_eq!(response.status(), 200, "{}", server.logs());
     let answer: Value = response.json().await.expect("JSON");
@@ -310,6 +316,48 @@ async fn update_customer_notifies_bold_of_the_side_effect_on_the_old_default_add
     assert_eq!(response.status(), 401);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(bold.received().len(), 1, "nothing more was sent");
+}
+
+/// Bold's call times out while the connector is still talking to a slow
+/// platform: the platform change happens anyway, so the call runs to its end
+/// and its notification is committed and delivered; the request is logged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connector_call_whose_caller_leaves_still_commits_its_notifications() {
+    let platform =
+        MockPlatform::start(PLATFORM_TOKEN, vec![customer("4242", &now_rfc3339())]).await;
+    platform.set_delay(Duration::from_millis(600));
+    let bold = MockBold::start().await;
+    let setup = Setup::new(&platform, &bold, "");
+    let server = setup.start();
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .expect("client");
+    let url = server.url(&format!(
+        "/plugins/platform-sync/bold/{SHOP}/customers/4242"
+    ));
+    let body = new_default_shipping_address().to_string();
+    let mut request = impatient.put(&url);
+    for (name, value) in sign_method("PUT", SECRET, &url, body.as_bytes(), &[]) {
+        request = request.header(name, value);
+    }
+    let gone = request.body(body).send().await;
+    assert!(gone.is_err(), "the client gave up first: {gone:?}");
+
+    let received = bold
+        .wait_for(Duration::from_secs(10), |r| !r.is_empty())
+        .await;
+    assert_eq!(received.len(), 1, "{received:?}\n{}", server.logs());
+    assert_eq!(received[0].entity()["platform_id"], "4242");
+    assert_eq!(
+        platform.requests(),
+        ["POST /customers/4242/addresses", "GET /customers/4242"]
+    );
+    let logs = server.logs();
+    assert!(
+        logs.contains("request cancelled") && logs.contains("499"),
+        "{logs}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
