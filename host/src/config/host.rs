@@ -19,6 +19,8 @@
 //! max_concurrency = 8
 //! queue = 32
 //! signature = { max_skew_secs = 300 }
+//! [http]                               # config::http::HttpSettings
+//! head_timeout_ms = 10000
 //! [engine]                             # runtime::EngineSettings
 //! max_memory_bytes = 1073741824
 //! prewarm = false                      # spare sandboxes, made off the call path
@@ -38,6 +40,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::connector::ConnectorSecrets;
+use super::http::{HttpSettings, RawHttp};
 use super::manifest::{Manifest, ManifestDefaults, ManifestError, check_url, plugin_public_url};
 use super::secrets::{SecretValue, process_env};
 use crate::outbox::{BoldApiSettings, OutboxSettings};
@@ -186,6 +189,8 @@ struct RawHostConfig {
     #[serde(default)]
     engine: RawEngine,
     #[serde(default)]
+    http: RawHttp,
+    #[serde(default)]
     bold_api: BoldApiSettings,
     #[serde(default)]
     outbox: OutboxSettings,
@@ -239,6 +244,8 @@ pub struct HostConfig {
     pub defaults: ManifestDefaults,
     /// Engine-wide settings.
     pub engine: EngineSettings,
+    /// The listeners' deadlines and bounds (`[http]`).
+    pub http: HttpSettings,
     /// The plugins, in the order read: `plugins` first, then `plugin_dir`
     /// sorted by directory name.
     pub plugins: Vec<ConfiguredPlugin>,
@@ -287,6 +294,7 @@ impl HostConfig {
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
         let engine = raw.engine.resolve().map_err(invalid)?;
+        let http = raw.http.resolve().map_err(invalid)?;
         raw.bold_api
             .validate()
             .map_err(|e| invalid(e.to_string()))?;
@@ -310,6 +318,7 @@ impl HostConfig {
             log: raw.log,
             defaults: raw.defaults,
             engine,
+            http,
             bold_api: raw.bold_api,
             outbox,
             plugins: Vec::new(),

@@ -6,14 +6,17 @@
 //! - [`host`]: the host file and the plugins it names ([`HostConfig`]).
 //! - [`manifest`]: one plugin's manifest ([`Manifest`]).
 //! - [`connector`]: `[connector]` ([`ConnectorSettings`]).
+//! - [`http`]: `[http]`, the listeners' deadlines and bounds ([`HttpSettings`]).
 //! - [`secrets`]: secret sources, read from the environment or files.
 
 pub mod connector;
 pub mod host;
+pub mod http;
 pub mod manifest;
 pub mod secrets;
 
 pub use connector::{ConnectorSecrets, ConnectorSettings};
 pub use host::{ConfigError, ConfiguredPlugin, HostConfig, LogFormat};
+pub use http::HttpSettings;
 pub use manifest::{Manifest, ManifestDefaults, ManifestError, OnError, SignaturePolicy};
 pub use secrets::{OneOrTwo, SecretValue, process_env};

@@ -25,6 +25,13 @@ pub enum ApiError {
     /// The body is over the plugin's limit (413).
     #[error("request body over {0} bytes")]
     PayloadTooLarge(u64),
+    /// The body did not arrive within the deadline (408).
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
+    /// The body could not be read (the client broke the connection or the
+    /// framing) (400).
+    #[error("the request body could not be read")]
+    UnreadableBody,
     /// The signature does not verify (401, empty body).
     #[error("signature verification failed")]
     Unauthorized,
@@ -58,6 +65,8 @@ impl ApiError {
             ApiError::NotFound | ApiError::Unsupported => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::UnreadableBody => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -75,6 +84,8 @@ impl ApiError {
             ApiError::Unsupported => "unsupported",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::RequestTimeout => "request_timeout",
+            ApiError::UnreadableBody => "bad_request",
             ApiError::Unauthorized => "unauthorized",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::BadRequest(_) => "bad_request",
@@ -125,7 +136,7 @@ impl IntoResponse for ApiError {
                     HeaderValue::from_static(RETRY_AFTER_SECS),
                 );
             }
-            ApiError::PayloadTooLarge(_) => {
+            ApiError::PayloadTooLarge(_) | ApiError::RequestTimeout | ApiError::UnreadableBody => {
                 // The rest of the body is not read: the connection cannot
                 // carry another request.
                 response

@@ -19,30 +19,48 @@ mod health;
 mod observe;
 mod request;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::routing::{any, get};
 
 pub use error::ApiError;
 
+use crate::config::HttpSettings;
 use crate::dispatch::Dispatcher;
 
-/// What the routes share: the dispatcher (`AppState::from(dispatcher)`).
+/// What the routes share: the dispatcher and the transport's deadlines.
 /// Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AppState {
     dispatcher: Dispatcher,
+    settings: Arc<HttpSettings>,
 }
 
 impl AppState {
+    /// Routes over `dispatcher`, reading bodies under `settings`.
+    pub fn new(dispatcher: Dispatcher, settings: HttpSettings) -> Self {
+        Self {
+            dispatcher,
+            settings: Arc::new(settings),
+        }
+    }
+
     /// The dispatcher behind the routes.
     pub fn dispatcher(&self) -> &Dispatcher {
         &self.dispatcher
     }
+
+    /// The transport's deadlines and bounds.
+    pub fn settings(&self) -> &HttpSettings {
+        &self.settings
+    }
 }
 
+/// Routes over `dispatcher` with the default `[http]` settings.
 impl From<Dispatcher> for AppState {
     fn from(dispatcher: Dispatcher) -> Self {
-        Self { dispatcher }
+        Self::new(dispatcher, HttpSettings::default())
     }
 }
 

@@ -1,16 +1,20 @@
 //! The checks every signed plugin call passes, in the agreed order: unknown
 //! plugin 404 → wrong method 405 → plugin not loaded 503 → body over limit
 //! 413 → signature 401 → content type 415 → body not a JSON object (with a
-//! string `event` for events) 400. The raw body is verified before anything
-//! parses it; the registry was looked up once, by the route.
+//! string `event` for events) 400. The raw body is read within a deadline
+//! (408) and verified before anything parses it; the registry was looked up
+//! once, by the route.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Uri, header};
+use http_body_util::BodyExt;
 
 use super::AppState;
 use super::error::ApiError;
+use crate::config::http::{LINGER_BYTES, LINGER_TIME};
 use crate::dispatch::event_name::{BodyError, read_event_field};
 use crate::dispatch::{Auth, PluginEntry, Target};
 use crate::signature::SignedRequest;
@@ -113,12 +117,7 @@ pub(super) async fn check(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit) {
-        return Err(ApiError::PayloadTooLarge(limit));
-    }
-    let bytes = axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX))
-        .await
-        .map_err(|_| ApiError::PayloadTooLarge(limit))?;
+    let bytes = read_body(body, declared, limit, state.settings().body_timeout).await?;
 
     let path_and_query = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
     let request = SignedRequest {
@@ -151,6 +150,75 @@ pub(super) async fn check(
         body,
         event,
     })
+}
+
+/// Why a body was not read whole.
+enum Short {
+    /// It is over the limit.
+    TooLarge,
+    /// The connection or its framing broke.
+    Broken,
+}
+
+/// Reads the body whole: at most `limit` bytes (a larger `declared` length
+/// is refused before reading), within `deadline` (else 408). A body over
+/// the limit is read on and discarded, up to [`LINGER_BYTES`] within
+/// [`LINGER_TIME`], before the 413: a client that writes its whole body
+/// before it reads (node's http client does) then sees the status instead
+/// of a connection reset.
+async fn read_body(
+    mut body: Body,
+    declared: Option<u64>,
+    limit: u64,
+    deadline: Duration,
+) -> Result<Bytes, ApiError> {
+    if declared.is_some_and(|len| len > limit) {
+        discard(body).await;
+        return Err(ApiError::PayloadTooLarge(limit));
+    }
+    let capacity = declared.unwrap_or(0).min(limit);
+    let mut buffer = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    let read = async {
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                return Err(Short::Broken);
+            };
+            if let Ok(data) = frame.into_data() {
+                if (buffer.len() + data.len()) as u64 > limit {
+                    return Err(Short::TooLarge);
+                }
+                buffer.extend_from_slice(&data);
+            }
+        }
+        Ok(())
+    };
+    match tokio::time::timeout(deadline, read).await {
+        Ok(Ok(())) => Ok(Bytes::from(buffer)),
+        Ok(Err(Short::TooLarge)) => {
+            discard(body).await;
+            Err(ApiError::PayloadTooLarge(limit))
+        }
+        Ok(Err(Short::Broken)) => Err(ApiError::UnreadableBody),
+        Err(_elapsed) => Err(ApiError::RequestTimeout),
+    }
+}
+
+/// Reads and drops what is left of `body`, up to [`LINGER_BYTES`] within
+/// [`LINGER_TIME`] (a lingering close: the connection is closed after the
+/// answer either way).
+async fn discard(mut body: Body) {
+    let drain = async {
+        let mut seen: u64 = 0;
+        while let Some(Ok(frame)) = body.frame().await {
+            if let Ok(data) = frame.into_data() {
+                seen += data.len() as u64;
+                if seen > LINGER_BYTES {
+                    break;
+                }
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER_TIME, drain).await;
 }
 
 /// `application/json`, parameters (charset) allowed.

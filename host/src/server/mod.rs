@@ -2,12 +2,15 @@
 //! plugins, opens the outbox when connectors are served, serves until a
 //! shutdown signal, and reloads on change.
 //!
+//! - `listener`: the accept loop: connection cap, request-head deadline,
+//!   bounded drain on shutdown.
 //! - [`loader`](loader::Loader): manifest → plugin entry; start-up and reload.
 //! - `reload`: the file watcher and SIGHUP.
 //! - `outbox`: opening the notification outbox, and its lock.
 //! - `shutdown`: the signals that stop the server.
 //! - [`logging`]: the log format.
 
+mod listener;
 mod loader;
 pub mod logging;
 mod outbox;
@@ -82,9 +85,6 @@ pub enum ServeError {
     /// The delivery worker could not start.
     #[error("cannot start the delivery worker: {0}")]
     DeliveryWorker(#[source] OutboxError),
-    /// Serving failed.
-    #[error("server error: {0}")]
-    Serve(#[source] std::io::Error),
 }
 
 impl ServeError {
@@ -170,7 +170,7 @@ pub async fn run(mut config: HostConfig, options: ServeOptions) -> Result<(), Se
     } else {
         tracing::info!("no connector configured: the notification outbox is not opened");
     }
-    let state = AppState::from(dispatcher);
+    let state = AppState::new(dispatcher, config.http.clone());
 
     // Reload on file change (debounced) and on SIGHUP.
     let (changed_tx, changed_rx) = mpsc::unbounded_channel();
@@ -200,13 +200,10 @@ pub async fn run(mut config: HostConfig, options: ServeOptions) -> Result<(), Se
             println!("admin listening on {addr}");
             tracing::info!(%addr, "admin listener (health, readiness, metrics)");
         }
-        tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = stop.wait_for(|stop| *stop).await;
-                })
-                .await
-        })
+        let http = config.http.clone();
+        tokio::spawn(listener::serve(listener, router, http, async move {
+            let _ = stop.wait_for(|stop| *stop).await;
+        }))
     });
 
     println!("listening on {bound}");
@@ -214,9 +211,13 @@ pub async fn run(mut config: HostConfig, options: ServeOptions) -> Result<(), Se
     let _ = std::io::stdout().flush();
     tracing::info!(addr = %bound, plugins = registry.entries().len(), "serving");
 
-    let served = axum::serve(listener, main_router)
-        .with_graceful_shutdown(shutdown::shutdown_signal())
-        .await;
+    listener::serve(
+        listener,
+        main_router,
+        config.http.clone(),
+        shutdown::shutdown_signal(),
+    )
+    .await;
     let _ = stop_tx.send(true);
     if let Some(task) = admin_task {
         let _ = task.await;
@@ -226,7 +227,6 @@ pub async fn run(mut config: HostConfig, options: ServeOptions) -> Result<(), Se
     if let Some(worker) = delivery_worker {
         let _ = worker.await;
     }
-    served.map_err(ServeError::Serve)?;
     tracing::info!("stopped");
     Ok(())
 }

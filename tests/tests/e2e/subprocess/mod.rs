@@ -6,5 +6,6 @@
 
 mod connector;
 mod connector_load;
+mod http_limits;
 mod reload;
 mod server;
