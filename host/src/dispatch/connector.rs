@@ -58,6 +58,11 @@ impl Dispatcher {
     /// Runs the call, commits its notifications, and answers, in a task of
     /// its own that a departing caller does not stop.
     async fn connector_call(&self, target: &Target, call: Call, label: String) -> Reply {
+        // Nothing runs (and nothing changes on the platform) when the
+        // notifications could not be committed.
+        if !self.outbox_slot().is_ready() {
+            return Reply::refused(Refusal::OutboxUnavailable, label);
+        }
         let dispatcher = self.clone();
         let target = target.clone();
         let task_label = label.clone();
@@ -131,7 +136,9 @@ impl Dispatcher {
             .iter()
             .map(|n| notifications::outbox_row(plugin, shop, n))
             .collect();
-        outbox.enqueue(batch).await?;
+        let committed = outbox.enqueue(batch).await;
+        self.outbox_slot().set_writable(committed.is_ok());
+        committed?;
         Ok(())
     }
 }

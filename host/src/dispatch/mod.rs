@@ -19,6 +19,7 @@
 //! - [`event_name`]: the one reader of a body's `event` field.
 //! - [`native`]: the example handlers compiled in (benchmark baseline).
 //! - [`notifications`]: connector notifications, checked, and their outbox rows.
+//! - [`outbox_slot`]: the outbox once open, and whether it can write.
 //! - [`registry`]: the served plugins.
 //! - [`reply`]: how a call ends; the one fault → answer mapping.
 //! - `checkout`, `connector`: the calls of each world.
@@ -32,6 +33,7 @@ mod connector;
 pub mod event_name;
 pub mod native;
 pub mod notifications;
+pub mod outbox_slot;
 pub mod registry;
 pub mod reply;
 
@@ -41,6 +43,7 @@ use std::time::SystemTime;
 pub use actions::ActionPolicy;
 pub use answer::{Answer, CheckedPlugin, settle};
 pub use auth::Auth;
+pub use outbox_slot::OutboxSlot;
 pub use registry::{ConnectorEntry, MAX_QUEUE_WAIT, PluginEntry, PluginStatus, Registry};
 pub use reply::{Answered, EMPTY_ACTIONS, Refusal, Reply};
 
@@ -64,7 +67,7 @@ struct Inner {
     pool: SandboxPool,
     metrics: Arc<Metrics>,
     clock: Clock,
-    outbox: std::sync::OnceLock<Outbox>,
+    outbox: Arc<OutboxSlot>,
 }
 
 impl std::fmt::Debug for Dispatcher {
@@ -73,6 +76,16 @@ impl std::fmt::Debug for Dispatcher {
             .field("plugins", &self.inner.registry.entries().len())
             .finish_non_exhaustive()
     }
+}
+
+/// Whether each kind of route can serve now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Readiness {
+    /// Every checkout plugin is loaded.
+    pub checkout: bool,
+    /// Every connector is loaded and the outbox can write (true when no
+    /// connector is served).
+    pub connectors: bool,
 }
 
 /// A call's plugin, checked to be loaded: the entry it was found under and
@@ -117,17 +130,22 @@ impl Dispatcher {
                 pool,
                 metrics,
                 clock,
-                outbox: std::sync::OnceLock::new(),
+                outbox: Arc::new(OutboxSlot::new()),
             }),
         }
     }
 
     /// The same, committing connector notifications to `outbox` (without
-    /// one, a connector answer with notifications is refused with
-    /// [`Refusal::OutboxUnavailable`]). Set once, before serving.
+    /// one, connector calls are refused with [`Refusal::OutboxUnavailable`]).
     pub fn with_outbox(self, outbox: Outbox) -> Self {
-        let _ = self.inner.outbox.set(outbox);
+        self.inner.outbox.fill(outbox);
         self
+    }
+
+    /// Where the outbox goes once it is open (the server fills it, possibly
+    /// after it started serving) and whether it can write.
+    pub fn outbox_slot(&self) -> &Arc<OutboxSlot> {
+        &self.inner.outbox
     }
 
     /// The served plugins.
@@ -140,9 +158,37 @@ impl Dispatcher {
         &self.inner.metrics
     }
 
-    /// The notification outbox, if this server has one.
+    /// The notification outbox, once open.
     pub fn outbox(&self) -> Option<&Outbox> {
         self.inner.outbox.get()
+    }
+
+    /// What a load balancer asks: can the checkout routes serve (every
+    /// checkout plugin loaded), and can the connector routes (every
+    /// connector loaded and the outbox writable)?
+    pub fn readiness(&self) -> Readiness {
+        let mut readiness = Readiness {
+            checkout: true,
+            connectors: true,
+        };
+        for entry in self.inner.registry.entries() {
+            let side = if entry.manifest().connector.is_some() {
+                &mut readiness.connectors
+            } else {
+                &mut readiness.checkout
+            };
+            *side &= entry.is_ready();
+        }
+        let serves_connectors = self
+            .inner
+            .registry
+            .entries()
+            .iter()
+            .any(|e| e.manifest().connector.is_some());
+        if serves_connectors {
+            readiness.connectors &= self.inner.outbox.is_ready();
+        }
+        readiness
     }
 
     /// The entry of plugin `id`: the one lookup of a request.

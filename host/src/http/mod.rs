@@ -10,7 +10,9 @@
 //! - `POST /plugins/{id}/platform/{topic}` and
 //!   `/plugins/{id}/bold/{shop_identifier}/{*path}`: a platform connector's
 //!   routes (see [`connector`]).
-//! - `GET /healthz`, `GET /readyz`, `GET /metrics`.
+//! - `GET /healthz`, `GET /readyz` (checkout routes), `GET /readyz/connectors`
+//!   (connector routes: the outbox too), `GET /metrics`. On the public
+//!   listener readiness says ready or not; the admin listener says why.
 
 mod checkout;
 pub mod connector;
@@ -93,6 +95,7 @@ pub fn public_app(state: AppState) -> Router {
         )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/readyz/connectors", get(health::readyz_connectors))
         .fallback(|| async { ApiError::NotFound })
         .with_state(state)
 }
@@ -101,7 +104,8 @@ pub fn public_app(state: AppState) -> Router {
 pub fn admin_app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+        .route("/readyz", get(health::readyz_details))
+        .route("/readyz/connectors", get(health::readyz_connectors))
         .route("/metrics", get(health::metrics))
         .with_state(state)
 }

@@ -30,7 +30,7 @@ use crate::config::{ConfigError, HostConfig, process_env};
 use crate::dispatch::{Dispatcher, Registry};
 use crate::http::{AppState, admin_app, app, public_app};
 use crate::metrics::Metrics;
-use crate::outbox::{DeliveryObserver, DeliverySettings, DeliveryWorker, OutboxError};
+use crate::outbox::{DeliveryObserver, DeliverySettings, DeliveryWorker};
 use crate::runtime::{ArtifactCache, Runtime, RuntimeError, SandboxPool};
 use loader::Loader;
 
@@ -82,9 +82,6 @@ pub enum ServeError {
     /// The outbox could not be opened.
     #[error("{0}")]
     Outbox(#[from] OutboxOpenError),
-    /// The delivery worker could not start.
-    #[error("cannot start the delivery worker: {0}")]
-    DeliveryWorker(#[source] OutboxError),
 }
 
 impl ServeError {
@@ -142,34 +139,38 @@ pub async fn run(mut config: HostConfig, options: ServeOptions) -> Result<(), Se
     }
     let pool = SandboxPool::new(config.sandbox_threads).map_err(ServeError::SandboxThreads)?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mut dispatcher = Dispatcher::new(registry.clone(), pool, metrics.clone());
+    let dispatcher = Dispatcher::new(registry.clone(), pool, metrics.clone());
     // The outbox (and its lock) only when a connector is served: servers of
-    // checkout plugins alone may share a data directory.
+    // checkout plugins alone may share a data directory. A database that
+    // cannot be reached does not stop the server: checkout plugins are
+    // served, connector routes answer 503 until the outbox opens.
     let has_connectors = config
         .plugins
         .iter()
         .any(|p| p.manifest.connector.is_some());
-    let mut delivery_worker = None;
-    let mut _outbox_lock = None;
-    if has_connectors {
-        let (outbox, lock) = outbox::open_outbox(&config, &process_env).await?;
-        _outbox_lock = lock;
+    let outbox_task = if has_connectors {
+        let first = match outbox::open_outbox(&config, &process_env).await {
+            Err(err) if !err.is_transient() => return Err(err.into()),
+            other => other,
+        };
         let delivery = DeliverySettings {
             observer: Some(metrics.clone() as Arc<dyn DeliveryObserver>),
             ..DeliverySettings::new(config.bold_api.clone(), config.outbox.clone())
         };
-        let worker = DeliveryWorker::spawn(
-            outbox.clone(),
-            Arc::new(outbox::RegistryCredentials(registry.clone())),
-            delivery,
+        let credentials = Arc::new(outbox::RegistryCredentials(registry.clone()));
+        let stop = stop_rx.clone();
+        let start_worker = move |outbox| DeliveryWorker::spawn(outbox, credentials, delivery, stop);
+        Some(tokio::spawn(outbox::keep(
+            first,
+            config.clone(),
+            dispatcher.outbox_slot().clone(),
+            start_worker,
             stop_rx.clone(),
-        )
-        .map_err(ServeError::DeliveryWorker)?;
-        delivery_worker = Some(worker);
-        dispatcher = dispatcher.with_outbox(outbox);
+        )))
     } else {
         tracing::info!("no connector configured: the notification outbox is not opened");
-    }
+        None
+    };
     let state = AppState::new(dispatcher, config.http.clone());
 
     // Reload on file change (debounced) and on SIGHUP.
@@ -222,10 +223,8 @@ pub async fn run(mut config: HostConfig, options: ServeOptions) -> Result<(), Se
     if let Some(task) = admin_task {
         let _ = task.await;
     }
-    // Deliveries in flight get the worker's grace period; what is left is
-    // delivered after the next start.
-    if let Some(worker) = delivery_worker {
-        let _ = worker.await;
+    if let Some(outbox) = outbox_task {
+        let _ = outbox.await;
     }
     tracing::info!("stopped");
     Ok(())

@@ -4,13 +4,91 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
-use crate::config::HostConfig;
-use crate::dispatch::Registry;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::{HostConfig, process_env};
+use crate::dispatch::{OutboxSlot, Registry};
 use crate::outbox::{
     Backend, Credentials, Outbox, OutboxError, OutboxStore, PostgresStore, SettingsError,
     SqliteStore, Status, Timestamp,
 };
+
+/// How often the outbox is probed (can it still be read?), and the
+/// longest wait between attempts to open it.
+const PROBE_INTERVAL: Duration = Duration::from_secs(1);
+const MAX_OPEN_BACKOFF: Duration = Duration::from_secs(10);
+
+impl OutboxOpenError {
+    /// Whether trying again later can help (the database or the disk may
+    /// come back); a wrong setting or another server on the same SQLite
+    /// outbox cannot.
+    pub fn is_transient(&self) -> bool {
+        !matches!(
+            self,
+            OutboxOpenError::Settings { .. } | OutboxOpenError::Locked(_)
+        )
+    }
+}
+
+/// The outbox of a server that serves connectors, for as long as it runs:
+/// `first` is the result of the attempt made at start-up. Until the outbox
+/// is open (retried with backoff), connector routes answer 503 and
+/// checkout routes are served; once open, it goes into `slot`, its delivery
+/// worker starts, and a probe keeps `slot`'s writable flag current. Returns
+/// once `stop` is set and the worker has finished.
+pub(super) async fn keep(
+    first: Result<Opened, OutboxOpenError>,
+    config: HostConfig,
+    slot: Arc<OutboxSlot>,
+    delivery: impl FnOnce(Outbox) -> Result<JoinHandle<()>, OutboxError>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut backoff = Duration::from_millis(250);
+    let mut attempt = first;
+    let opened = loop {
+        match attempt {
+            Ok(opened) => break opened,
+            Err(err) => {
+                tracing::error!(
+                    error = %err,
+                    retry_in_ms = backoff.as_millis() as u64,
+                    "the outbox cannot be opened: connector routes answer 503 until it can"
+                );
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(backoff) => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+        backoff = (backoff * 2).min(MAX_OPEN_BACKOFF);
+        attempt = open_outbox(&config, &process_env).await;
+    };
+    slot.fill(opened.outbox.clone());
+    let worker = match delivery(opened.outbox.clone()) {
+        Ok(worker) => Some(worker),
+        Err(err) => {
+            tracing::error!(error = %err, "cannot start the delivery worker");
+            None
+        }
+    };
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(PROBE_INTERVAL) => {}
+            _ = stop.wait_for(|stop| *stop) => break,
+        }
+        let store = opened.store.clone();
+        let probe = tokio::task::spawn_blocking(move || store.next_due_at()).await;
+        slot.set_writable(matches!(probe, Ok(Ok(_))));
+    }
+    // Deliveries in flight get the worker's grace period; what is left is
+    // delivered after the next start.
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+}
 
 /// Why the outbox could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -78,8 +156,8 @@ impl Credentials for RegistryCredentials {
 /// inside this one), so it runs on a blocking thread.
 pub(super) async fn open_outbox(
     config: &HostConfig,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<(Outbox, Option<std::fs::File>), OutboxOpenError> {
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<Opened, OutboxOpenError> {
     let postgres_url = match config.outbox.backend {
         Backend::Sqlite => None,
         Backend::Postgres => Some(config.outbox.postgres_url_with_env(env).map_err(|source| {
@@ -108,7 +186,7 @@ pub(super) async fn open_outbox(
 fn open_outbox_blocking(
     config: &HostConfig,
     postgres_url: Option<&str>,
-) -> Result<(Outbox, Option<std::fs::File>), OutboxOpenError> {
+) -> Result<Opened, OutboxOpenError> {
     let (store, lock, location): (Arc<dyn OutboxStore>, _, String) = match postgres_url {
         None => {
             let (store, lock) = open_sqlite(config)?;
@@ -132,8 +210,29 @@ fn open_outbox_blocking(
             "outbox open"
         );
     }
-    let outbox = Outbox::start(store, &config.outbox).map_err(OutboxOpenError::Start)?;
-    Ok((outbox, lock))
+    let outbox = Outbox::start(store.clone(), &config.outbox).map_err(OutboxOpenError::Start)?;
+    Ok(Opened {
+        outbox,
+        store,
+        _lock: lock,
+    })
+}
+
+/// An open outbox: the writer, the store (for the probe), and the SQLite
+/// lock file held for as long as the server delivers from it.
+pub(super) struct Opened {
+    pub(super) outbox: Outbox,
+    store: Arc<dyn OutboxStore>,
+    _lock: Option<std::fs::File>,
+}
+
+impl std::fmt::Debug for Opened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Opened")
+            .field("outbox", &self.outbox)
+            .field("locked", &self._lock.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Opens the SQLite outbox under its lock file and releases every lease a
@@ -141,13 +240,14 @@ fn open_outbox_blocking(
 fn open_sqlite(config: &HostConfig) -> Result<(SqliteStore, std::fs::File), OutboxOpenError> {
     let database = config.outbox.database_path(&config.data_dir);
     if let Some(dir) = database.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| OutboxOpenError::CreateDir {
+        // 0700 when created: the queue holds customers' data.
+        crate::runtime::private_dir::create(dir).map_err(|source| OutboxOpenError::CreateDir {
             path: dir.to_owned(),
             source,
         })?;
     }
     let lock_path = database.with_extension("lock");
-    let lock = std::fs::OpenOptions::new()
+    let lock = crate::runtime::private_dir::file_options() // 0600 when created
         .create(true)
         .truncate(false)
         .write(true)
@@ -221,8 +321,12 @@ mod tests {
             let err = open_outbox(&config, &|_| None).await.unwrap_err();
             assert!(err.to_string().contains("SERVE_TEST_PG_URL"), "{err}");
 
-            let (outbox, lock) = open_outbox(&config, &env).await.unwrap();
-            assert!(lock.is_none(), "no lock file: hosts share the queue");
+            let opened = open_outbox(&config, &env).await.unwrap();
+            assert!(
+                opened._lock.is_none(),
+                "no lock file: hosts share the queue"
+            );
+            let outbox = opened.outbox;
             let sqlite = config.outbox.database_path(&config.data_dir);
             assert!(!sqlite.with_extension("lock").exists());
             let report = outbox.enqueue(vec![customer("new", T0)]).await.unwrap();

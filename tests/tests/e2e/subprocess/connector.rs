@@ -70,15 +70,21 @@ platform_api_token = "{PLATFORM_TOKEN}"
     }
 
     fn start(&self) -> TestServer {
+        self.start_with_env(&[])
+    }
+
+    fn start_with_env(&self, env: &[(&str, &str)]) -> TestServer {
+        let mut env = env.to_vec();
+        env.extend([
+            ("TEST_BOLD_TOKEN", BOLD_TOKEN),
+            ("TEST_PLATFORM_WEBHOOK_SECRET", WEBHOOK_SECRET),
+        ]);
         TestServer::start_with_env(
             BIN,
             &self.host_toml,
             std::slice::from_ref(&self.spec),
             &[],
-            &[
-                ("TEST_BOLD_TOKEN", BOLD_TOKEN),
-                ("TEST_PLATFORM_WEBHOOK_SECRET", WEBHOOK_SECRET),
-            ],
+            &env,
         )
     }
 
@@ -721,4 +727,196 @@ async fn a_connector_cannot_reach_hosts_its_manifest_does_not_grant() {
         platform.customer("4242").expect("customer")["first_name"],
         "Ada"
     );
+}
+
+/// A platform product webhook body.
+fn product(id: &str, updated_at: &str) -> Value {
+    json!({
+        "id": id, "title": "Mug", "handle": "mug", "updated_at": updated_at,
+        "variants": [{"id": "v1", "title": "Blue", "sku": "MUG-B", "price": 1500}],
+    })
+}
+
+/// Polls `path` until it answers `status` (up to 10 s); returns the last
+/// status seen.
+async fn wait_for_http(
+    client: &reqwest::Client,
+    server: &TestServer,
+    path: &str,
+    status: u16,
+) -> u16 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let seen = client
+            .get(server.url(path))
+            .send()
+            .await
+            .map_or(0, |r| r.status().as_u16());
+        if seen == status || Instant::now() > deadline {
+            return seen;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The outbox cannot be opened at start-up (its directory's path is a
+/// file): the host starts anyway, connector routes answer 503 and say so
+/// in readiness, and once the path is freed the outbox opens, readiness
+/// follows, and notifications are committed and delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_whose_outbox_cannot_open_starts_and_opens_it_once_it_can() {
+    let platform = MockPlatform::start(PLATFORM_TOKEN, vec![]).await;
+    let bold = MockBold::start().await;
+    let setup = Setup::new(&platform, &bold, "database = \"blocked/outbox.sqlite3\"");
+    let blocker = setup.dir.path().join("blocked");
+    std::fs::write(&blocker, "not a directory").expect("blocker");
+    let server = setup.start();
+    let client = reqwest::Client::new();
+    assert_eq!(wait_for_http(&client, &server, "/readyz", 200).await, 200);
+    assert_eq!(
+        wait_for_http(&client, &server, "/readyz/connectors", 503).await,
+        503
+    );
+    let body = product("p1", &now_rfc3339());
+    let refused = platform_webhook(&client, &server, "product-updated", &body).await;
+    assert_eq!(refused.status(), 503, "{}", server.logs());
+    assert_eq!(refused.headers()["retry-after"], "1");
+    assert!(
+        server.logs().contains("the outbox cannot be opened"),
+        "{}",
+        server.logs()
+    );
+
+    std::fs::remove_file(&blocker).expect("unblock");
+    assert_eq!(
+        wait_for_http(&client, &server, "/readyz/connectors", 200).await,
+        200,
+        "{}",
+        server.logs()
+    );
+    let accepted = platform_webhook(&client, &server, "product-updated", &body).await;
+    assert_eq!(accepted.status(), 200, "{}", server.logs());
+    let received = bold
+        .wait_for(Duration::from_secs(10), |r| !r.is_empty())
+        .await;
+    assert_eq!(received.len(), 1, "{received:?}");
+}
+
+/// A TCP forwarder on 127.0.0.1 in front of PostgreSQL, that the test can
+/// cut (every connection dropped, nothing accepted) and restore on the
+/// same port.
+struct Cable {
+    port: u16,
+    target: std::net::SocketAddr,
+    tasks: tokio::task::JoinSet<()>,
+}
+
+impl Cable {
+    async fn new(target: std::net::SocketAddr) -> Self {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let port = probe.local_addr().expect("its address").port();
+        drop(probe);
+        let mut cable = Self {
+            port,
+            target,
+            tasks: tokio::task::JoinSet::new(),
+        };
+        cable.connect().await;
+        cable
+    }
+
+    async fn connect(&mut self) {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
+            .await
+            .expect("bind the forwarder");
+        let target = self.target;
+        self.tasks.spawn(async move {
+            let mut links = tokio::task::JoinSet::new();
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                links.spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        });
+    }
+
+    fn cut(&mut self) {
+        self.tasks.abort_all();
+    }
+}
+
+/// PostgreSQL unreachable at start-up, then reachable, then gone for a
+/// while: the host starts and serves, connector readiness follows the
+/// database (checkout readiness never does), and notifications go through
+/// once it is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connector_readiness_follows_the_postgres_outbox() {
+    let Some(url) =
+        tokio::task::spawn_blocking(|| test_support::pg_server::database("connector_readiness"))
+            .await
+            .expect("join")
+    else {
+        return;
+    };
+    let target: std::net::SocketAddr = url
+        .split('@')
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|addr| addr.parse().ok())
+        .expect("host:port in the URL");
+    let mut cable = Cable::new(target).await;
+    cable.cut();
+    let proxied = url.replace(&target.to_string(), &format!("127.0.0.1:{}", cable.port));
+
+    let platform = MockPlatform::start(PLATFORM_TOKEN, vec![]).await;
+    let bold = MockBold::start().await;
+    let setup = Setup::new(
+        &platform,
+        &bold,
+        "backend = \"postgres\"\npostgres_url_env = \"TEST_OUTBOX_PG_URL\"\npostgres_pool_size = 2",
+    );
+    let server = setup.start_with_env(&[("TEST_OUTBOX_PG_URL", &proxied)]);
+    let client = reqwest::Client::new();
+    assert_eq!(wait_for_http(&client, &server, "/readyz", 200).await, 200);
+    assert_eq!(
+        wait_for_http(&client, &server, "/readyz/connectors", 503).await,
+        503
+    );
+
+    cable.connect().await;
+    assert_eq!(
+        wait_for_http(&client, &server, "/readyz/connectors", 200).await,
+        200,
+        "{}",
+        server.logs()
+    );
+    let body = product("p1", &now_rfc3339());
+    let accepted = platform_webhook(&client, &server, "product-updated", &body).await;
+    assert_eq!(accepted.status(), 200, "{}", server.logs());
+
+    cable.cut();
+    assert_eq!(
+        wait_for_http(&client, &server, "/readyz/connectors", 503).await,
+        503,
+        "{}",
+        server.logs()
+    );
+    assert_eq!(
+        wait_for_http(&client, &server, "/readyz", 200).await,
+        200,
+        "checkout readiness does not depend on the outbox"
+    );
+    cable.connect().await;
+    assert_eq!(
+        wait_for_http(&client, &server, "/readyz/connectors", 200).await,
+        200,
+        "{}",
+        server.logs()
+    );
+    let received = bold
+        .wait_for(Duration::from_secs(10), |r| !r.is_empty())
+        .await;
+    assert_eq!(received.len(), 1, "{received:?}");
 }
