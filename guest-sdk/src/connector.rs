@@ -160,6 +160,14 @@ pub trait ConnectorPlugin {
     /// (possibly none; topics the connector does not know should get
     /// `Ok(vec![])`). An error answers the platform with a failure status so
     /// that it retries; nothing is queued.
+    ///
+    /// **The topic is routing, not proof.** The platform's signature covers
+    /// the body only; the topic comes from the URL, so a captured signed
+    /// body can be posted under another topic. The host only accepts the
+    /// topics the manifest declares (`[connector.platform_webhook] topics`);
+    /// within those, check that the body is what the topic says (a customer
+    /// for `customer-*`, …) before turning it into notifications, and answer
+    /// an [`HandlerError::InvalidInput`] when it is not.
     fn handle_platform_event(
         event: &PlatformEvent,
         host: &dyn Host,

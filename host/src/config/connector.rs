@@ -10,6 +10,7 @@
 //!
 //! [connector.platform_webhook]
 //! secret_env = "PLATFORM_SYNC_WEBHOOK_SECRET"   # or secret_file; two for a rotation
+//! topics = ["customer-updated", "product-updated"]  # others: 404 (absent: all, warned)
 //! header = "x-platform-hmac-sha256"             # default
 //! encoding = "base64"                           # or "hex"; default base64
 //!
@@ -60,6 +61,7 @@ struct RawWebhook {
     secret_file: Option<OneOrTwo>,
     header: Option<String>,
     encoding: Option<DigestEncoding>,
+    topics: Option<BTreeSet<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -82,6 +84,35 @@ pub struct WebhookSettings {
     pub header: String,
     /// Hex or base64.
     pub encoding: DigestEncoding,
+    /// The topics accepted (the last segment of the platform route); any
+    /// other gets 404 without running anything. `None`: every topic, each
+    /// labelled `other` in metrics. The signature covers the body only: the
+    /// topic is routing, not proof, and the handler checks the body.
+    pub topics: Option<BTreeSet<String>>,
+}
+
+impl WebhookSettings {
+    /// Whether webhooks of `topic` are accepted.
+    pub fn accepts(&self, topic: &str) -> bool {
+        self.topics.as_ref().is_none_or(|t| t.contains(topic))
+    }
+
+    /// `topic` as a metric label: a declared topic as is, else `other`.
+    pub fn label<'a>(&self, topic: &'a str) -> &'a str {
+        if self.topics.as_ref().is_some_and(|t| t.contains(topic)) {
+            topic
+        } else {
+            "other"
+        }
+    }
+}
+
+/// A topic name a manifest may declare: 1-64 of `a-z`, `0-9`, `-`, `_`, `.`.
+fn is_topic_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'.'
+        })
 }
 
 /// `[connector]`, checked.
@@ -188,11 +219,25 @@ impl RawConnector {
                          `connector.platform_webhook.secret_file`: set exactly one of them"
                         .into());
                 }
+                if let Some(bad) = raw.topics.iter().flatten().find(|t| !is_topic_name(t)) {
+                    return Err(format!(
+                        "field `connector.platform_webhook.topics`: {bad:?} must be 1-64 \
+                         characters of a-z, 0-9, `-`, `_` or `.`"
+                    ));
+                }
+                if raw.topics.as_ref().is_some_and(BTreeSet::is_empty) {
+                    return Err(
+                        "field `connector.platform_webhook.topics` is empty: list the \
+                         topics the connector accepts, or leave the key out to accept every one"
+                            .into(),
+                    );
+                }
                 Some(WebhookSettings {
                     secret_env: raw.secret_env,
                     secret_file: raw.secret_file.map(|files| files.map(resolve)),
                     header,
                     encoding: raw.encoding.unwrap_or(DigestEncoding::Base64),
+                    topics: raw.topics,
                 })
             }
         };

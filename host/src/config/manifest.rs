@@ -592,6 +592,19 @@ impl Manifest {
                 self.id
             ));
         }
+        let all_topics = self
+            .connector
+            .as_ref()
+            .and_then(|c| c.webhook.as_ref())
+            .is_some_and(|w| w.topics.is_none());
+        if all_topics {
+            warnings.push(format!(
+                "{}: connector `{}` sets no `connector.platform_webhook.topics`: it accepts \
+                 every topic (the signature covers the body, not the topic)",
+                self.path.display(),
+                self.id
+            ));
+        }
         warnings
     }
 

@@ -30,9 +30,23 @@ pub enum CommitError {
 }
 
 impl Dispatcher {
-    /// A platform webhook of `topic` with its verified `body`.
+    /// A platform webhook of `topic` with its verified `body`. A topic the
+    /// manifest does not declare is not found, and nothing runs; only
+    /// declared topics become label values.
     pub async fn platform_event(&self, target: &Target, topic: String, body: String) -> Reply {
-        let label = format!("platform:{}", bounded_label(&topic));
+        let webhook = target
+            .entry()
+            .manifest()
+            .connector
+            .as_ref()
+            .and_then(|c| c.webhook.as_ref());
+        let Some(webhook) = webhook else {
+            return Reply::refused(Refusal::NotFound, "platform:other".to_owned());
+        };
+        let label = format!("platform:{}", webhook.label(&topic));
+        if !webhook.accepts(&topic) {
+            return Reply::refused(Refusal::NotFound, label);
+        }
         self.connector_call(target, Call::PlatformEvent { topic, body }, label)
             .await
     }

@@ -48,6 +48,7 @@ allowed_hosts = ["{platform}"]
 [connector.platform_webhook]
 secret_env = "TEST_PLATFORM_WEBHOOK_SECRET"
 encoding = "base64"
+topics = ["customer-updated", "customer-deleted", "product-updated", "product-deleted", "theme-published"]
 
 [config]
 platform_api_url = "{platform_url}"
@@ -919,4 +920,52 @@ async fn connector_readiness_follows_the_postgres_outbox() {
         .wait_for(Duration::from_secs(10), |r| !r.is_empty())
         .await;
     assert_eq!(received.len(), 1, "{received:?}");
+}
+
+/// The signature covers the body, not the topic in the URL: a connector
+/// accepts only the topics its manifest declares. A signed customer webhook
+/// replayed to an undeclared topic is not found and runs nothing, and
+/// random topics all share one metric label.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_declared_platform_topics_are_accepted_and_labelled() {
+    let platform = MockPlatform::start(PLATFORM_TOKEN, vec![]).await;
+    let bold = MockBold::start().await;
+    let setup = Setup::new(&platform, &bold, "");
+    let server = setup.start();
+    let client = reqwest::Client::new();
+    let customer_webhook = customer("c1", "2026-11-22T10:00:00Z");
+    let replayed = platform_webhook(&client, &server, "order-updated", &customer_webhook).await;
+    assert_eq!(replayed.status(), 404);
+    for n in 0..40 {
+        let response =
+            platform_webhook(&client, &server, &format!("topic-{n}"), &customer_webhook).await;
+        assert_eq!(response.status(), 404);
+    }
+    let metrics = client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(!metrics.contains("topic-"), "{metrics}");
+    assert!(!metrics.contains("platform:order-updated"), "{metrics}");
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.contains("event=\"platform:other\"")
+                && l.contains("status=\"404\"")
+                && l.ends_with(" 41")),
+        "{metrics}"
+    );
+    assert!(
+        !metrics.contains("plugin_host_fuel_used_count{plugin=\"platform-sync\"}"),
+        "no sandbox ran: {metrics}"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(bold.received().is_empty(), "nothing was queued");
+
+    let accepted = platform_webhook(&client, &server, "customer-updated", &customer_webhook).await;
+    assert_eq!(accepted.status(), 200, "{}", server.logs());
 }
