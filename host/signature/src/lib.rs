@@ -30,12 +30,26 @@
 //! duplicated parameters (npm: last wins), unterminated quotes and trailing
 //! garbage (npm: silently ignored), an unparsable date (npm: `NaN` skew
 //! passes), a signature compared as bytes in constant time (npm: string
-//! `===`), duplicated singleton headers such as two `Date`s. It is more
+//! `===`), duplicated singleton headers such as two `Date`s, a name listed
+//! twice in `headers` (npm: signs it twice). It is more
 //! lenient in two harmless ways: whitespace around the commas between
 //! parameters, and the auth scheme's case (`signature`).
 //! Like npm (non-strict) it ignores parameters it does not know (cavage's
 //! `created`/`expires`), and signed headers default to `date` (or `x-date`
 //! when the request has one) when `headers` is absent or empty.
+//!
+//! # Bounded work before authentication
+//!
+//! Everything up to the HMAC runs for anyone who can reach the route, so the
+//! work it does is bounded by the verifier, not only by the HTTP server's
+//! header limits: the parameter header is at most [`MAX_PARAMS_LEN`] bytes,
+//! the `signature` at most [`MAX_SIGNATURE_LEN`], `headers` lists at most
+//! [`MAX_SIGNED_HEADERS`] names and none twice (compared case-insensitively,
+//! [`SignatureError::DuplicateSignedHeader`]: `headers="date date …"` would
+//! otherwise make the signing string, and the HMAC over it, up to 32 times
+//! longer), and the signing string is at most [`MAX_SIGNING_STRING_LEN`]
+//! bytes ([`SignatureError::SigningStringTooLong`], refused while it is being
+//! built, before the date, the digest or any HMAC is looked at).
 //!
 //! # Why not `http-signature-normalization`
 //!
@@ -87,6 +101,11 @@ pub const MAX_PARAMS_LEN: usize = 8 * 1024;
 pub const MAX_SIGNED_HEADERS: usize = 32;
 /// The longest base64 `signature` parameter looked at.
 pub const MAX_SIGNATURE_LEN: usize = 1024;
+/// The longest signing string (the `name: value` lines joined with `\n`,
+/// `(request-target)` included) a signature may cover: 16 KiB. Bold's
+/// signing strings are a few hundred bytes; a longer one is refused before
+/// any HMAC is computed.
+pub const MAX_SIGNING_STRING_LEN: usize = 16 * 1024;
 
 /// The pseudo-header naming the request method and target.
 pub const REQUEST_TARGET: &str = "(request-target)";
@@ -130,6 +149,8 @@ impl Algorithm {
 
     /// The HMAC of `data` keyed with `key`.
     fn mac(self, key: &[u8], data: &[u8]) -> Vec<u8> {
+        #[cfg(test)]
+        tests::count_mac();
         fn run<M: Mac + hmac::digest::KeyInit>(key: &[u8], data: &[u8]) -> Vec<u8> {
             // HMAC takes keys of any length (longer ones are hashed), so
             // `new_from_slice` cannot fail for it.
@@ -316,6 +337,14 @@ pub enum SignatureError {
     /// More than [`MAX_SIGNED_HEADERS`] signed headers.
     #[error("more than {MAX_SIGNED_HEADERS} signed headers")]
     TooManyHeaders,
+    /// A name appears twice in the `headers` parameter (compared
+    /// case-insensitively). Holds the lowercase name, checked to be a token
+    /// or `(request-target)`.
+    #[error("signed header {0} is listed more than once")]
+    DuplicateSignedHeader(String),
+    /// The signing string would be longer than [`MAX_SIGNING_STRING_LEN`].
+    #[error("signing string longer than {MAX_SIGNING_STRING_LEN} bytes")]
+    SigningStringTooLong,
     /// Neither `date` nor `x-date` is signed.
     #[error("neither date nor x-date is signed")]
     DateNotSigned,
@@ -384,6 +413,8 @@ impl SignatureError {
             SignatureError::UnknownAlgorithm => "unknown_algorithm",
             SignatureError::AlgorithmNotAllowed(_) => "algorithm_not_allowed",
             SignatureError::TooManyHeaders => "too_many_headers",
+            SignatureError::DuplicateSignedHeader(_) => "duplicate_signed_header",
+            SignatureError::SigningStringTooLong => "signing_string_too_long",
             SignatureError::DateNotSigned => "date_not_signed",
             SignatureError::DigestNotSigned => "digest_not_signed",
             SignatureError::RequestTargetNotSigned => "request_target_not_signed",
@@ -561,8 +592,8 @@ fn single<'a>(
 }
 
 /// The signed header names: lowercased, checked to be tokens or
-/// `(request-target)`. Absent or empty → `x-date` if the request has one,
-/// else `date` (as npm does).
+/// `(request-target)`, at most [`MAX_SIGNED_HEADERS`], none twice. Absent or
+/// empty → `x-date` if the request has one, else `date` (as npm does).
 fn signed_header_names(
     list: Option<&str>,
     headers: &HeaderMap,
@@ -586,6 +617,9 @@ fn signed_header_names(
             return Err(SignatureError::MalformedParams(
                 "headers holds a name that is not a header name or (request-target)",
             ));
+        }
+        if names.contains(&name) {
+            return Err(SignatureError::DuplicateSignedHeader(name));
         }
         names.push(name);
     }
@@ -640,7 +674,8 @@ fn header_value(headers: &HeaderMap, name: &str) -> Result<String, SignatureErro
     Ok(joined)
 }
 
-/// The signing string for `names` (already lowercased and checked).
+/// The signing string for `names` (already lowercased and checked), refused
+/// as soon as it would exceed [`MAX_SIGNING_STRING_LEN`].
 fn signing_string(
     names: &[String],
     method: &str,
@@ -649,18 +684,22 @@ fn signing_string(
 ) -> Result<String, SignatureError> {
     let mut out = String::new();
     for (i, name) in names.iter().enumerate() {
+        let value = if name == REQUEST_TARGET {
+            format!("{} {path_and_query}", method.to_ascii_lowercase())
+        } else {
+            header_value(headers, name)?
+        };
+        // `\n` (after the first line), `name`, `: `, `value`.
+        let line = usize::from(i > 0) + name.len() + 2 + value.len();
+        if out.len() + line > MAX_SIGNING_STRING_LEN {
+            return Err(SignatureError::SigningStringTooLong);
+        }
         if i > 0 {
             out.push('\n');
         }
         out.push_str(name);
         out.push_str(": ");
-        if name == REQUEST_TARGET {
-            out.push_str(&method.to_ascii_lowercase());
-            out.push(' ');
-            out.push_str(path_and_query);
-        } else {
-            out.push_str(&header_value(headers, name)?);
-        }
+        out.push_str(&value);
     }
     Ok(out)
 }

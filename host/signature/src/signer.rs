@@ -41,6 +41,9 @@ pub enum SignerError {
     /// More headers than a verifier accepts, or none.
     #[error("between 1 and {MAX_SIGNED_HEADERS} signed headers are needed")]
     HeaderCount,
+    /// A header is listed twice (verifiers refuse that).
+    #[error("header {0:?} is listed more than once")]
+    DuplicateHeader(String),
 }
 
 /// Signs requests with one key: `Authorization: Signature keyId="…",
@@ -77,8 +80,8 @@ impl Signer {
     }
 
     /// Signs these headers instead, in this order (names are lowercased;
-    /// each must be one of [`SIGNABLE_HEADERS`]; `date` or `x-date` must be
-    /// among them).
+    /// each must be one of [`SIGNABLE_HEADERS`], none twice; `date` or
+    /// `x-date` must be among them).
     pub fn with_headers<I, S>(mut self, headers: I) -> Result<Self, SignerError>
     where
         I: IntoIterator<Item = S>,
@@ -89,6 +92,9 @@ impl Signer {
             let name = name.as_ref().to_ascii_lowercase();
             if !SIGNABLE_HEADERS.contains(&name.as_str()) {
                 return Err(SignerError::UnsupportedHeader(name));
+            }
+            if names.contains(&name) {
+                return Err(SignerError::DuplicateHeader(name));
             }
             names.push(name);
         }
@@ -116,7 +122,10 @@ impl Signer {
     /// order: `Host` (if signed), `Date`/`X-Date` (whichever is signed),
     /// `Content-Type`, `Content-Length` (if signed), `Digest` (if signed),
     /// `Authorization`. `method` is sent as given (uppercase, normally);
-    /// `path_and_query` must be exactly what the receiver sees.
+    /// `path_and_query` must be exactly what the receiver sees. Verifiers
+    /// refuse a signing string over [`super::MAX_SIGNING_STRING_LEN`] bytes
+    /// (16 KiB), so signed `path_and_query`, `host` and `content-type` must
+    /// stay well under it.
     pub fn sign(
         &self,
         method: &str,

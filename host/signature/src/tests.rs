@@ -10,6 +10,21 @@ const BODY: &[u8] = br#"{"event":"initialize_checkout"}"#;
 /// Base64 of 32 zero bytes: the right shape for hmac-sha256, never valid.
 const FAKE_SIG: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
+thread_local! {
+    /// How many HMACs this test thread computed (see [`Algorithm::mac`]).
+    static MACS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Called by [`Algorithm::mac`] in test builds.
+pub(super) fn count_mac() {
+    MACS.with(|n| n.set(n.get() + 1));
+}
+
+/// The HMACs computed by this thread so far.
+fn macs() -> usize {
+    MACS.with(std::cell::Cell::get)
+}
+
 fn now() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)
 }
@@ -331,7 +346,10 @@ fn params_bounds() {
     headers.insert("authorization", HeaderValue::from_str(&long).unwrap());
     assert_eq!(verify(&headers), Err(SignatureError::ParamsTooLong));
 
-    let list = vec!["date"; MAX_SIGNED_HEADERS + 1].join(" ");
+    let list = (0..=MAX_SIGNED_HEADERS)
+        .map(|i| format!("x-h{i}"))
+        .collect::<Vec<_>>()
+        .join(" ");
     let many = format!(
         "Signature keyId=\"k\",algorithm=\"hmac-sha256\",headers=\"{list}\",signature=\"{FAKE_SIG}\""
     );
@@ -418,6 +436,8 @@ fn every_error_has_a_distinct_code() {
         SignatureError::UnknownAlgorithm,
         SignatureError::AlgorithmNotAllowed(Algorithm::HmacSha1),
         SignatureError::TooManyHeaders,
+        SignatureError::DuplicateSignedHeader("date".into()),
+        SignatureError::SigningStringTooLong,
         SignatureError::DateNotSigned,
         SignatureError::DigestNotSigned,
         SignatureError::RequestTargetNotSigned,
@@ -473,7 +493,134 @@ fn signer_refuses_bad_configuration() {
         SignerError::HeaderCount
     );
     assert_eq!(
+        signer().with_headers(["date", "Date"]).unwrap_err(),
+        SignerError::DuplicateHeader("date".into())
+    );
+    assert_eq!(
         signer().with_headers(["X-Date", "Host"]).unwrap().headers(),
         ["x-date", "host"]
     );
+}
+
+/// `map` plus an `Authorization` header signed with `secret` over the
+/// `headers` list `list` exactly as written (names may repeat): the signing
+/// string is built here, line by line, not by the code under test.
+fn signed_by_hand(mut map: HeaderMap, list: &str, secret: &str) -> HeaderMap {
+    let lines: Vec<String> = list
+        .split(' ')
+        .map(|name| {
+            let name = name.to_ascii_lowercase();
+            let value = if name == REQUEST_TARGET {
+                format!("post {PATH}")
+            } else {
+                map.get_all(name.as_str())
+                    .iter()
+                    .map(|v| v.to_str().unwrap().trim())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            format!("{name}: {value}")
+        })
+        .collect();
+    let string = lines.join("\n");
+    let mac = BASE64.encode(Algorithm::HmacSha256.mac(secret.as_bytes(), string.as_bytes()));
+    map.insert(
+        "authorization",
+        HeaderValue::from_str(&format!(
+            "Signature keyId=\"k\",algorithm=\"hmac-sha256\",headers=\"{list}\",signature=\"{mac}\""
+        ))
+        .unwrap(),
+    );
+    map
+}
+
+fn dated() -> HeaderMap {
+    let mut map = HeaderMap::new();
+    map.insert(
+        "date",
+        HeaderValue::from_static("Tue, 14 Nov 2023 22:13:20 GMT"),
+    );
+    map
+}
+
+#[test]
+fn repeated_signed_header_names_are_refused_before_any_mac() {
+    // The amplification: `date` 31 times, correctly signed.
+    let list = vec!["date"; MAX_SIGNED_HEADERS - 1].join(" ");
+    let headers = signed_by_hand(dated(), &list, SECRET);
+    let before = macs();
+    let refused = verify(&headers);
+    assert_eq!(
+        refused,
+        Err(SignatureError::DuplicateSignedHeader("date".into()))
+    );
+    assert_eq!(refused.unwrap_err().code(), "duplicate_signed_header");
+    assert_eq!(macs(), before, "no HMAC for a refused list");
+
+    // Names compare case-insensitively, `(request-target)` included.
+    for (list, name) in [
+        ("date Date", "date"),
+        ("(request-target) date (Request-Target)", REQUEST_TARGET),
+        ("date digest DIGEST", "digest"),
+    ] {
+        let mut map = dated();
+        map.insert(
+            "digest",
+            HeaderValue::from_str(&digest_header_value(BODY)).unwrap(),
+        );
+        let headers = signed_by_hand(map, list, SECRET);
+        assert_eq!(
+            verify(&headers),
+            Err(SignatureError::DuplicateSignedHeader(name.into())),
+            "{list}"
+        );
+    }
+    // The same names once each still verify (the hand signer is right).
+    let headers = signed_by_hand(dated(), "(request-target) Date", SECRET);
+    verify(&headers).unwrap();
+}
+
+#[test]
+fn signing_string_over_the_cap_is_refused_before_any_mac() {
+    // A 20 KiB header value, signed with the right secret.
+    let mut map = dated();
+    map.insert(
+        "x-big",
+        HeaderValue::from_str(&"a".repeat(20 * 1024)).unwrap(),
+    );
+    let headers = signed_by_hand(map, "date x-big", SECRET);
+    let before = macs();
+    let refused = verify(&headers);
+    assert_eq!(refused, Err(SignatureError::SigningStringTooLong));
+    assert_eq!(refused.unwrap_err().code(), "signing_string_too_long");
+    assert_eq!(macs(), before, "no HMAC over an oversized signing string");
+
+    // Many small values of one header add up the same way.
+    let mut map = dated();
+    for _ in 0..100 {
+        map.append("x-many", HeaderValue::from_str(&"b".repeat(200)).unwrap());
+    }
+    let headers = signed_by_hand(map, "date x-many", SECRET);
+    assert_eq!(verify(&headers), Err(SignatureError::SigningStringTooLong));
+
+    // So does a long signed path.
+    let long_path = format!("/p?{}", "q".repeat(MAX_SIGNING_STRING_LEN));
+    let signer = signer().with_headers([REQUEST_TARGET, "date"]).unwrap();
+    let headers = headers_of(&signer.sign("POST", &long_path, "h", "a/b", BODY, now()));
+    assert_eq!(
+        verify_with(&verifier(), &headers, &long_path, BODY),
+        Err(SignatureError::SigningStringTooLong)
+    );
+}
+
+#[test]
+fn signing_string_of_exactly_the_cap_verifies() {
+    let fixed = "date: Tue, 14 Nov 2023 22:13:20 GMT\nx-big: ".len();
+    for (extra, expected) in [(0, Ok(())), (1, Err(SignatureError::SigningStringTooLong))] {
+        let mut map = dated();
+        let value = "c".repeat(MAX_SIGNING_STRING_LEN - fixed + extra);
+        map.insert("x-big", HeaderValue::from_str(&value).unwrap());
+        let headers = signed_by_hand(map, "date x-big", SECRET);
+        assert_eq!(verify(&headers).map(|_| ()), expected, "cap + {extra}");
+    }
 }

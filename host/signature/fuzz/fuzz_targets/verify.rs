@@ -1,0 +1,9 @@
+//! `Verifier::verify` on arbitrary requests (format: `../harness.rs`).
+#![no_main]
+
+#[path = "../harness.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = harness::verify(data);
+});
