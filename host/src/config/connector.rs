@@ -14,6 +14,8 @@
 //! header = "x-platform-hmac-sha256"             # default
 //! encoding = "base64"                           # or "hex"; default base64
 //!
+//! max_future_secs = 3600                        # platform_updated_at at most this far ahead
+//!
 //! [connector.http]                              # outbound limits, per request
 //! timeout_ms = 5000
 //! max_response_bytes = 1048576
@@ -37,6 +39,10 @@ use crate::signature::{BodySignature, DigestEncoding};
 /// a checkout event.
 pub const DEFAULT_CONNECTOR_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How far ahead of the host's clock a notification's timestamp may be,
+/// unless `[connector] max_future_secs` says otherwise.
+pub const DEFAULT_MAX_FUTURE: Duration = Duration::from_secs(3600);
+
 /// The default header of the platform's webhook signature.
 pub const DEFAULT_WEBHOOK_HEADER: &str = "x-platform-hmac-sha256";
 
@@ -52,6 +58,7 @@ pub(crate) struct RawConnector {
     platform_webhook: Option<RawWebhook>,
     #[serde(default)]
     http: RawHttp,
+    max_future_secs: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -129,6 +136,11 @@ pub struct ConnectorSettings {
     pub outbound: OutboundGrant,
     /// Platform webhooks; `None` = the platform route answers 404.
     pub webhook: Option<WebhookSettings>,
+    /// How far ahead of the host's clock a notification's
+    /// `platform_updated_at` may be (`max_future_secs`): a later one would
+    /// make every later update of its entity stale for good, so the answer
+    /// carrying it is `invalid_output`.
+    pub max_future: Duration,
 }
 
 /// A connector's resolved secrets.
@@ -241,12 +253,18 @@ impl RawConnector {
                 })
             }
         };
+        let max_future = match self.max_future_secs {
+            Some(0) => return Err("field `connector.max_future_secs` must be above 0".into()),
+            Some(secs) => Duration::from_secs(secs),
+            None => DEFAULT_MAX_FUTURE,
+        };
         Ok(ConnectorSettings {
             shop_identifier: shop.to_owned(),
             bold_token_env: self.bold_token_env,
             bold_token_file: self.bold_token_file.as_deref().map(resolve),
             outbound,
             webhook,
+            max_future,
         })
     }
 }

@@ -127,6 +127,12 @@ impl Dispatcher {
             }
             Err(fault) => return Reply::fault(fault, label, fuel, None),
         };
+        let now = (self.inner.clock)();
+        if let Err(fault) =
+            notifications::check_not_ahead(&notifications, now, connector.settings.max_future)
+        {
+            return Reply::fault(fault, label, fuel, None);
+        }
         if !notifications.is_empty() {
             let shop = &connector.settings.shop_identifier;
             if let Err(err) = self.commit(entry.id(), shop, &notifications).await {

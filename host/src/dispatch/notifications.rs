@@ -151,6 +151,35 @@ pub fn check_all(raw: Vec<wit::Notification>) -> Result<Vec<Notification>, Fault
         .collect()
 }
 
+/// Refuses notifications whose `platform_updated_at` is more than
+/// `margin` ahead of `now`: queued, such a state would make every later
+/// update of its entity look stale for good.
+pub fn check_not_ahead(
+    notifications: &[Notification],
+    now: std::time::SystemTime,
+    margin: std::time::Duration,
+) -> Result<(), Fault> {
+    let now_micros = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+    let limit = now_micros.saturating_add(i64::try_from(margin.as_micros()).unwrap_or(i64::MAX));
+    match notifications
+        .iter()
+        .position(|n| n.updated_at_micros > limit)
+    {
+        None => Ok(()),
+        Some(index) => Err(Fault::new(
+            FaultKind::InvalidOutput,
+            format!(
+                "notification {index}: platform_updated_at {} is more than {} s ahead of the \
+                 host's clock",
+                clip(&notifications[index].updated_at),
+                margin.as_secs()
+            ),
+        )),
+    }
+}
+
 /// Refuses outputs over the limit before any JSON is parsed: the
 /// notifications' strings plus `body_len`.
 pub fn check_size(
@@ -207,6 +236,27 @@ fn clip(text: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_past_the_margin_are_refused() {
+        let at = |rfc: &str| {
+            check(
+                0,
+                wit::Notification::ProductSaved(entity("p1", rfc, r#"{"a": 1}"#)),
+            )
+            .unwrap()
+        };
+        let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_790_000_000);
+        let margin = std::time::Duration::from_secs(60);
+        // 2026-09-21T14:13:20Z is the clock; a minute ahead passes.
+        let inside = [at("2026-09-21T14:14:20Z")];
+        assert!(check_not_ahead(&inside, now, margin).is_ok());
+        let outside = [at("2026-09-21T14:14:21Z")];
+        let fault = check_not_ahead(&outside, now, margin).unwrap_err();
+        assert_eq!(fault.kind, FaultKind::InvalidOutput);
+        assert!(fault.reason.contains("60 s ahead"), "{fault}");
+        assert!(check_not_ahead(&[at("9999-12-31T23:59:59Z")], now, margin).is_err());
+    }
 
     fn entity(id: &str, at: &str, json: &str) -> wit::Entity {
         wit::Entity {

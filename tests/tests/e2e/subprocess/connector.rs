@@ -969,3 +969,34 @@ async fn only_declared_platform_topics_are_accepted_and_labelled() {
     let accepted = platform_webhook(&client, &server, "customer-updated", &customer_webhook).await;
     assert_eq!(accepted.status(), 200, "{}", server.logs());
 }
+
+/// A notification dated in the far future would make every later update
+/// of its entity stale for good: the answer carrying it is invalid and
+/// nothing is queued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notification_dated_far_ahead_is_refused() {
+    let platform = MockPlatform::start(PLATFORM_TOKEN, vec![]).await;
+    let bold = MockBold::start().await;
+    let setup = Setup::new(&platform, &bold, "");
+    let server = setup.start();
+    let client = reqwest::Client::new();
+    let ahead = product("p9", "9999-01-01T00:00:00Z");
+    let refused = platform_webhook(&client, &server, "product-updated", &ahead).await;
+    assert_eq!(refused.status(), 502, "{}", server.logs());
+    assert_eq!(
+        refused.json::<Value>().await.expect("JSON")["error"],
+        "invalid_output"
+    );
+    assert!(
+        server.logs().contains("ahead of the host's clock"),
+        "{}",
+        server.logs()
+    );
+    let now = product("p9", &now_rfc3339());
+    let accepted = platform_webhook(&client, &server, "product-updated", &now).await;
+    assert_eq!(accepted.status(), 200, "{}", server.logs());
+    let received = bold
+        .wait_for(Duration::from_secs(10), |r| !r.is_empty())
+        .await;
+    assert_eq!(received.len(), 1, "only the current state: {received:?}");
+}
