@@ -140,10 +140,7 @@ fn store_cycle(n: usize, batch: usize) {
         let claimed = store
             .claim_due(Timestamp::now(), batch, Duration::from_secs(40))
             .expect("claim");
-        let results: Vec<Finish> = claimed
-            .iter()
-            .map(|c| Finish::Delivered { id: c.id })
-            .collect();
+        let results: Vec<Finish> = claimed.iter().map(Finish::delivered).collect();
         store.finish(&results, Timestamp::now()).expect("finish");
         done += claimed.len();
         cycles += 1;

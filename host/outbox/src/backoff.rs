@@ -12,6 +12,10 @@ pub enum Class {
     Delivered,
     /// 408, 429, 5xx: try again later.
     Retry,
+    /// 401, 403: Bold refused the shop's credentials (a rotated or revoked
+    /// token). Not the notification's fault: it waits for the credentials
+    /// (`credentials_retry_ms`), without counting the attempt.
+    Unauthorized,
     /// Any other status (other 4xx, unexpected 1xx/3xx; redirects are not
     /// followed): a dead letter at once.
     Permanent,
@@ -22,6 +26,7 @@ pub fn classify(status: u16) -> Class {
     match status {
         200..=299 => Class::Delivered,
         408 | 429 | 500..=599 => Class::Retry,
+        401 | 403 => Class::Unauthorized,
         _ => Class::Permanent,
     }
 }
@@ -64,6 +69,19 @@ pub fn next_attempt_at(
     now.saturating_add(wait)
 }
 
+/// When a notification held back because its shop's credentials were
+/// refused is tried again: `blocked_until` (when the shop's next probe is
+/// due) plus a random part of a quarter of `credentials_retry`, so the held
+/// back notifications come after the probe, spread out.
+pub fn after_credentials_wait(
+    settings: &OutboxSettings,
+    blocked_until: Timestamp,
+    rng: &mut fastrand::Rng,
+) -> Timestamp {
+    let spread = settings.credentials_retry().as_micros() as u64 / 4;
+    blocked_until.saturating_add(Duration::from_micros(rng.u64(0..=spread)))
+}
+
 /// Parses a `Retry-After` value: delay-seconds, or an HTTP date (a date in
 /// the past means no wait). `None` if it is neither.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
@@ -98,7 +116,10 @@ mod tests {
         for s in [408, 429, 500, 502, 503, 504, 599] {
             assert_eq!(classify(s), Class::Retry, "{s}");
         }
-        for s in [100, 301, 302, 400, 401, 403, 404, 409, 410, 422] {
+        for s in [401, 403] {
+            assert_eq!(classify(s), Class::Unauthorized, "{s}");
+        }
+        for s in [100, 301, 302, 400, 402, 404, 407, 409, 410, 422] {
             assert_eq!(classify(s), Class::Permanent, "{s}");
         }
     }

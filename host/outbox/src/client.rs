@@ -38,6 +38,14 @@ pub enum AttemptResult {
         /// transport error).
         error: String,
     },
+    /// Bold refused the shop's credentials (401 or 403): try again once
+    /// they may have been fixed, without counting the attempt.
+    Unauthorized {
+        /// The status.
+        status: u16,
+        /// What went wrong (status and the start of the body).
+        error: String,
+    },
     /// Not worth trying again (other 4xx, a redirect, a notification Bold
     /// has no endpoint for).
     Permanent {
@@ -52,7 +60,7 @@ impl AttemptResult {
     /// The HTTP status, if there was a response.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Self::Delivered { status } => Some(*status),
+            Self::Delivered { status } | Self::Unauthorized { status, .. } => Some(*status),
             Self::Retry { status, .. } | Self::Permanent { status, .. } => *status,
         }
     }
@@ -169,17 +177,17 @@ impl BoldClient {
                     .await
                     .unwrap_or_default();
                 let error = describe(status, &body);
-                if class == Class::Retry {
-                    AttemptResult::Retry {
+                match class {
+                    Class::Retry => AttemptResult::Retry {
                         status: Some(status),
                         retry_after,
                         error,
-                    }
-                } else {
-                    AttemptResult::Permanent {
+                    },
+                    Class::Unauthorized => AttemptResult::Unauthorized { status, error },
+                    Class::Delivered | Class::Permanent => AttemptResult::Permanent {
                         status: Some(status),
                         error,
-                    }
+                    },
                 }
             }
         }
@@ -274,6 +282,7 @@ mod tests {
             attempt: 1,
             enqueued_at: Timestamp::from_micros(0),
             lease_expires_at: Timestamp::from_micros(0),
+            lease_token: 1,
         }
     }
 

@@ -7,7 +7,26 @@
 //! waits per [`backoff`](super::backoff); a permanent failure, or the last
 //! attempt failing, makes a dead letter. Between rounds it sleeps until the
 //! next row is due, an enqueue wakes it, a send finishes, or the poll
-//! interval passes; it releases expired leases at start-up and periodically.
+//! interval passes. Its housekeeping, at start-up and every
+//! `lease_release_interval_ms`, releases expired leases and deletes
+//! delivered and superseded notifications past their retention
+//! (`retention_hours`), in batches of `purge_batch_size` on a task of its
+//! own, so a large backlog neither holds a long transaction nor stops
+//! deliveries.
+//!
+//! Results are recorded for the claim they were made under (its lease
+//! token): a send that outlived its lease, whose notification was released
+//! or claimed again meanwhile, changes nothing; it is logged at warn and
+//! counted as a stale result.
+//!
+//! A 401 or 403 means Bold refused the shop's credentials (a rotated or
+//! revoked token), not the notification: it is logged at error once per
+//! wait (plugin and shop, never the token), the notification waits
+//! `credentials_retry_ms` without the attempt counting towards
+//! `max_attempts`, and until then this worker sends none of that shop's
+//! notifications: those it claims are put back (held back) to come after
+//! the next probe. The first 2xx (or other 4xx) for the shop ends the
+//! wait.
 //!
 //! On shutdown it stops claiming, lets sends in flight finish for the grace
 //! period and records them; anything still unfinished stays `in_flight` and
@@ -18,6 +37,7 @@
 //! whose steps share the claim's lease; the HTTP client and the backoff are
 //! their own modules.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -62,16 +82,37 @@ pub enum AttemptKind {
     Dead,
     /// Failed, and a newer state of the entity is queued: superseded.
     Superseded,
+    /// Bold refused the shop's credentials (401 or 403): the notification
+    /// waits `credentials_retry_ms`, and the attempt does not count towards
+    /// `max_attempts`.
+    Unauthorized,
+    /// The result came after the claim's lease expired and the notification
+    /// was released or claimed again: it was not recorded (the row is as
+    /// the newer claim has it).
+    StaleResult,
 }
 
 impl AttemptKind {
-    /// `"delivered"`, `"retry"`, `"dead"` or `"superseded"` (metric label).
+    /// Every kind.
+    pub const ALL: [AttemptKind; 6] = [
+        Self::Delivered,
+        Self::Retry,
+        Self::Dead,
+        Self::Superseded,
+        Self::Unauthorized,
+        Self::StaleResult,
+    ];
+
+    /// `"delivered"`, `"retry"`, `"dead"`, `"superseded"`,
+    /// `"unauthorized"` or `"stale_result"` (metric label).
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Delivered => "delivered",
             Self::Retry => "retry",
             Self::Dead => "dead",
             Self::Superseded => "superseded",
+            Self::Unauthorized => "unauthorized",
+            Self::StaleResult => "stale_result",
         }
     }
 }
@@ -115,6 +156,10 @@ pub struct DeliveryStats {
     retried: AtomicU64,
     dead: AtomicU64,
     superseded: AtomicU64,
+    unauthorized: AtomicU64,
+    held_back: AtomicU64,
+    stale_results: AtomicU64,
+    purged: AtomicU64,
     in_flight: AtomicU64,
     last_delay_micros: AtomicU64,
 }
@@ -130,6 +175,16 @@ pub struct DeliveryStatsSnapshot {
     pub dead: u64,
     /// Failed attempts superseded by a newer state.
     pub superseded: u64,
+    /// Attempts refused with 401 or 403 (the shop's credentials).
+    pub unauthorized: u64,
+    /// Notifications claimed while their shop's credentials were refused,
+    /// put back without a request.
+    pub held_back: u64,
+    /// Results not recorded because their claim had expired and the
+    /// notification was released or claimed again.
+    pub stale_results: u64,
+    /// Delivered and superseded notifications deleted past their retention.
+    pub purged: u64,
     /// Sends in progress now.
     pub in_flight: u64,
     /// Enqueue-to-delivery delay of the last delivery.
@@ -144,6 +199,10 @@ impl DeliveryStats {
             retried: self.retried.load(Ordering::Relaxed),
             dead: self.dead.load(Ordering::Relaxed),
             superseded: self.superseded.load(Ordering::Relaxed),
+            unauthorized: self.unauthorized.load(Ordering::Relaxed),
+            held_back: self.held_back.load(Ordering::Relaxed),
+            stale_results: self.stale_results.load(Ordering::Relaxed),
+            purged: self.purged.load(Ordering::Relaxed),
             in_flight: self.in_flight.load(Ordering::Relaxed),
             last_delay: Duration::from_micros(self.last_delay_micros.load(Ordering::Relaxed)),
         }
@@ -197,7 +256,20 @@ pub struct DeliveryWorker {
     stats: Arc<DeliveryStats>,
     observer: Option<Arc<dyn DeliveryObserver>>,
     rng: fastrand::Rng,
+    /// Shops whose credentials Bold refused, by (plugin, shop).
+    refused: HashMap<(String, String), Refusal>,
 }
+
+/// A shop whose credentials Bold refused: nothing of it is sent before
+/// `until` (then one probe), and its notifications keep `error`.
+#[derive(Debug, Clone)]
+struct Refusal {
+    until: Timestamp,
+    error: String,
+}
+
+/// Most batches one housekeeping round deletes (the next round goes on).
+const PURGE_BATCHES_PER_ROUND: usize = 100;
 
 impl fmt::Debug for DeliveryWorker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -241,6 +313,7 @@ impl DeliveryWorker {
             stats: settings.stats,
             observer: settings.observer,
             rng: fastrand::Rng::new(),
+            refused: HashMap::new(),
         };
         Ok(runtime.spawn(worker.run(shutdown)))
     }
@@ -252,15 +325,16 @@ impl DeliveryWorker {
         );
         let wake = Arc::clone(self.outbox.wake());
         let mut tasks: JoinSet<Sent> = JoinSet::new();
-        self.release_leases().await;
-        let mut last_release = Instant::now();
+        let mut purge: Option<JoinHandle<()>> = None;
+        self.housekeeping(&mut purge).await;
+        let mut last_housekeeping = Instant::now();
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            if last_release.elapsed() >= self.settings.lease_release_interval() {
-                self.release_leases().await;
-                last_release = Instant::now();
+            if last_housekeeping.elapsed() >= self.settings.lease_release_interval() {
+                self.housekeeping(&mut purge).await;
+                last_housekeeping = Instant::now();
             }
             let mut wait = self.settings.poll_interval();
             let free = self.settings.concurrency.saturating_sub(tasks.len());
@@ -269,8 +343,12 @@ impl DeliveryWorker {
                 match self.claim(limit).await {
                     Ok(claimed) => {
                         let full = claimed.len() == limit;
-                        for row in claimed {
+                        let (to_send, held_back) = self.hold_back(claimed);
+                        for row in to_send {
                             self.start_send(&mut tasks, row);
+                        }
+                        if !held_back.is_empty() {
+                            self.defer_held_back(held_back).await;
                         }
                         if full {
                             wait = Duration::ZERO;
@@ -303,6 +381,10 @@ impl DeliveryWorker {
                 () = tokio::time::sleep(wait), if has_room => {}
             }
         }
+        if let Some(purge) = purge {
+            // Between two batches: a batch that runs commits or rolls back.
+            purge.abort();
+        }
         self.drain(tasks).await;
         tracing::info!("outbox: delivery worker stopped");
     }
@@ -329,6 +411,49 @@ impl DeliveryWorker {
                 }
             }
         }
+    }
+
+    /// Releases expired leases, and starts deleting what is past its
+    /// retention unless the previous round is still at it.
+    async fn housekeeping(&self, purge: &mut Option<JoinHandle<()>>) {
+        self.release_leases().await;
+        let Some(retention) = self.settings.retention() else {
+            return;
+        };
+        if purge.as_ref().is_some_and(|p| !p.is_finished()) {
+            return;
+        }
+        let store = Arc::clone(&self.store);
+        let stats = Arc::clone(&self.stats);
+        let batch = self.settings.purge_batch_size;
+        let retention_hours = self.settings.retention_hours;
+        *purge = Some(tokio::spawn(async move {
+            let before = Timestamp::now().saturating_sub(retention);
+            let mut purged = 0;
+            for _ in 0..PURGE_BATCHES_PER_ROUND {
+                match blocking(&store, move |s| s.purge_finished(before, batch)).await {
+                    Ok(n) => {
+                        purged += n;
+                        stats.purged.fetch_add(n, Ordering::Relaxed);
+                        if n < batch as u64 {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "outbox: cannot purge finished notifications");
+                        break;
+                    }
+                }
+                tokio::task::yield_now().await;
+            }
+            if purged > 0 {
+                tracing::info!(
+                    purged,
+                    retention_hours,
+                    "outbox: purged delivered and superseded notifications past their retention"
+                );
+            }
+        }));
     }
 
     async fn release_leases(&self) {
@@ -367,6 +492,120 @@ impl DeliveryWorker {
                 tracing::warn!(error = %e, "outbox: cannot read the next due time");
                 poll
             }
+        }
+    }
+
+    /// Splits claimed rows into those to send and those whose shop's
+    /// credentials were refused until later (with that refusal).
+    fn hold_back(&mut self, claimed: Vec<Claimed>) -> (Vec<Claimed>, Vec<(Claimed, Refusal)>) {
+        if self.refused.is_empty() {
+            return (claimed, Vec::new());
+        }
+        let now = Timestamp::now();
+        let mut held_back = Vec::new();
+        let mut to_send = Vec::with_capacity(claimed.len());
+        for c in claimed {
+            let key = (c.plugin.clone(), c.shop.clone());
+            // Past `until`, the shop's rows go out again (the probe).
+            match self.refused.get(&key).filter(|r| r.until > now) {
+                Some(refusal) => held_back.push((c, refusal.clone())),
+                None => to_send.push(c),
+            }
+        }
+        (to_send, held_back)
+    }
+
+    /// Puts back, without a request, rows whose shop's credentials were
+    /// refused: they come after the shop's next probe, the claim not
+    /// counted as an attempt.
+    async fn defer_held_back(&mut self, held_back: Vec<(Claimed, Refusal)>) {
+        let finishes: Vec<Finish> = held_back
+            .iter()
+            .map(|(c, refusal)| {
+                let next =
+                    backoff::after_credentials_wait(&self.settings, refusal.until, &mut self.rng);
+                Finish::deferred(c, next, refusal.error.clone())
+            })
+            .collect();
+        let now = Timestamp::now();
+        let to_store = finishes.clone();
+        let marked = match blocking(&self.store, move |s| s.finish(&to_store, now)).await {
+            Ok(marked) => marked,
+            Err(e) => {
+                tracing::warn!(
+                    error = %e,
+                    held_back = held_back.len(),
+                    "outbox: cannot put back notifications held for refused credentials; \
+                     they wait for their leases to expire"
+                );
+                return;
+            }
+        };
+        for ((c, _), marked) in held_back.iter().zip(marked) {
+            match marked {
+                Marked::StaleClaim => self.stale_result(c),
+                Marked::Applied | Marked::Superseded => {
+                    self.stats.held_back.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(
+                        id = c.id, plugin = %c.plugin, shop = %c.shop,
+                        "outbox: held back, the shop's credentials were refused"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Logs and counts a result that came too late for its claim.
+    fn stale_result(&self, c: &Claimed) {
+        self.stats.stale_results.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(
+            id = c.id,
+            plugin = %c.plugin,
+            shop = %c.shop,
+            attempt = c.attempt,
+            lease_token = c.lease_token,
+            "outbox: result not recorded: the claim's lease expired and the notification was \
+             released or claimed again since (it is sent again, with the same idempotency key)"
+        );
+    }
+
+    /// Keeps track of shops whose credentials Bold refuses: a 401/403 starts
+    /// (or renews) a wait, any other answer ends it. Returns whether this
+    /// result started a wait (to log it once).
+    fn note_credentials(&mut self, s: &Sent, now: Timestamp) -> bool {
+        let c = &s.claimed;
+        match &s.result {
+            AttemptResult::Unauthorized { error, .. } => {
+                let until = now.saturating_add(self.settings.credentials_retry());
+                let key = (c.plugin.clone(), c.shop.clone());
+                let waiting = self.refused.get(&key).is_some_and(|r| r.until > now);
+                self.refused.insert(
+                    key,
+                    Refusal {
+                        until,
+                        error: error.clone(),
+                    },
+                );
+                !waiting
+            }
+            // A 2xx, or another 4xx (Bold got past the credentials to judge
+            // the notification), ends the wait; 408, 429 and 5xx may come
+            // before the credentials are looked at, and say nothing.
+            AttemptResult::Delivered { .. }
+            | AttemptResult::Permanent {
+                status: Some(_), ..
+            } if !self.refused.is_empty() => {
+                let key = (c.plugin.clone(), c.shop.clone());
+                if self.refused.remove(&key).is_some() {
+                    tracing::info!(
+                        plugin = %c.plugin,
+                        shop = %c.shop,
+                        "outbox: Bold accepts the shop's API credentials again"
+                    );
+                }
+                false
+            }
+            _ => false,
         }
     }
 
@@ -426,28 +665,28 @@ impl DeliveryWorker {
             }
         };
         for ((s, finish), marked) in sent.iter().zip(&finishes).zip(marked) {
-            self.report(s, finish, marked, now);
+            let refused = self.note_credentials(s, now);
+            self.report(s, finish, marked, refused, now);
         }
     }
 
     /// What to record for a finished send.
     fn finish_for(&mut self, s: &Sent, now: Timestamp) -> Finish {
-        let id = s.claimed.id;
+        let c = &s.claimed;
         match &s.result {
-            AttemptResult::Delivered { .. } => Finish::Delivered { id },
-            AttemptResult::Permanent { error, .. } => Finish::Dead {
-                id,
-                error: error.clone(),
-            },
+            AttemptResult::Delivered { .. } => Finish::delivered(c),
+            AttemptResult::Permanent { error, .. } => Finish::dead(c, error.clone()),
+            AttemptResult::Unauthorized { error, .. } => {
+                // The shop's next probe: not before the wait is over.
+                let next = now.saturating_add(self.settings.credentials_retry());
+                Finish::deferred(c, next, error.clone())
+            }
             AttemptResult::Retry {
                 retry_after, error, ..
             } => {
-                let attempt = s.claimed.attempt;
+                let attempt = c.attempt;
                 if attempt >= self.settings.max_attempts {
-                    Finish::Dead {
-                        id,
-                        error: format!("gave up after {attempt} attempts: {error}"),
-                    }
+                    Finish::dead(c, format!("gave up after {attempt} attempts: {error}"))
                 } else {
                     let next_attempt_at = backoff::next_attempt_at(
                         &self.settings,
@@ -456,35 +695,38 @@ impl DeliveryWorker {
                         now,
                         &mut self.rng,
                     );
-                    Finish::Retry {
-                        id,
-                        next_attempt_at,
-                        error: error.clone(),
-                    }
+                    Finish::retry(c, next_attempt_at, error.clone())
                 }
             }
         }
     }
 
     /// Logs, counts and tells the observer about one recorded attempt.
-    fn report(&self, s: &Sent, finish: &Finish, marked: Marked, now: Timestamp) {
+    fn report(&self, s: &Sent, finish: &Finish, marked: Marked, refused: bool, now: Timestamp) {
         let c = &s.claimed;
         let status = s.result.status();
         let outcome = match (finish, marked) {
-            (_, Marked::NotInFlight) => {
-                tracing::debug!(
-                    id = c.id,
-                    plugin = %c.plugin,
-                    attempt = c.attempt,
-                    "outbox: result dropped, the notification is no longer in flight"
-                );
-                return;
+            (_, Marked::StaleClaim) => {
+                self.stale_result(c);
+                AttemptKind::StaleResult
             }
             (_, Marked::Superseded) => AttemptKind::Superseded,
             (Finish::Delivered { .. }, Marked::Applied) => AttemptKind::Delivered,
             (Finish::Retry { .. }, Marked::Applied) => AttemptKind::Retry,
+            (Finish::Deferred { .. }, Marked::Applied) => AttemptKind::Unauthorized,
             (Finish::Dead { .. }, Marked::Applied) => AttemptKind::Dead,
         };
+        if refused {
+            // Once per wait and shop, whatever became of this notification.
+            tracing::error!(
+                plugin = %c.plugin,
+                shop = %c.shop,
+                status,
+                retry_in_s = self.settings.credentials_retry().as_secs(),
+                "outbox: Bold refused the shop's API credentials (rotated or revoked token?); \
+                 its notifications wait and are tried again until Bold accepts them"
+            );
+        }
         let delay = now.duration_since(c.enqueued_at);
         // Only transport errors are logged as text: an error body from Bold
         // may quote personal data.
@@ -538,6 +780,16 @@ impl DeliveryWorker {
                     "outbox: delivery failed, superseded by a newer state"
                 );
             }
+            AttemptKind::Unauthorized => {
+                self.stats.unauthorized.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(
+                    id = c.id, plugin = %c.plugin, shop = %c.shop, kind = c.kind.as_str(),
+                    op = c.op.as_str(), attempt = c.attempt, status,
+                    "outbox: credentials refused, waiting for them"
+                );
+            }
+            // Logged and counted by `stale_result`.
+            AttemptKind::StaleResult => {}
         }
         if let Some(observer) = &self.observer {
             observer.attempt(&AttemptEvent {

@@ -19,7 +19,10 @@
 //!   and answers each caller after the commit.
 //! - [`delivery`]: [`DeliveryWorker`], which claims due notifications, POSTs
 //!   them to Bold ([`client`]), and records the result with backoff
-//!   ([`backoff`]).
+//!   ([`backoff`]); a 401/403 makes the shop's notifications wait for its
+//!   credentials instead of dead-lettering them. Its housekeeping releases
+//!   expired leases and deletes delivered and superseded rows past their
+//!   retention, in bounded batches.
 //! - [`settings`]: the `[bold_api]` and `[outbox]` tables of `host.toml`.
 //! - [`admin`]: the operator's `list`, `retry` and `purge`, as functions that
 //!   take a store and return printable results.
@@ -37,7 +40,19 @@
 //!   released lease whose entity has a newer state becomes `superseded`.
 //!
 //! The newest accepted state per entity is remembered in a table of its own,
-//! so purging delivered rows never lets an older state through later.
+//! so purging delivered rows (by `outbox purge` or by the retention) never
+//! lets an older state through later.
+//!
+//! # Results are fenced
+//!
+//! A claim carries a lease token ([`Claimed::lease_token`], the row's claim
+//! count), and a result ([`Finish`]) names it: the store records it only
+//! while the row is still `in_flight` under that token. A worker whose
+//! lease expired before its result was recorded (a slow database, a paused
+//! process), and whose row was released or claimed again since, changes
+//! nothing ([`Marked::StaleClaim`]; the worker logs it at warn and counts
+//! it as [`AttemptKind::StaleResult`]), so "one in flight per entity"
+//! holds even then.
 //!
 //! # Logs
 //!

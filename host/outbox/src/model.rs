@@ -322,6 +322,11 @@ impl EnqueueReport {
 
 /// A notification claimed for delivery: it is `in_flight` until its lease
 /// expires or a result is recorded.
+///
+/// Its result is recorded for this claim only ([`lease_token`](Self::lease_token)):
+/// once the lease has expired and the row was released or claimed again
+/// (by this host or another), the result changes nothing
+/// ([`Marked::StaleClaim`]).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Claimed {
     /// Row id.
@@ -346,6 +351,11 @@ pub struct Claimed {
     pub enqueued_at: Timestamp,
     /// When the claim lapses.
     pub lease_expires_at: Timestamp,
+    /// This claim's token: the row's claim count, which every claim
+    /// increments and nothing resets, so no two claims of a row share it.
+    /// A result ([`Finish`]) carries it, and is recorded only while the row
+    /// is still in flight under this token.
+    pub lease_token: i64,
 }
 
 impl fmt::Debug for Claimed {
@@ -362,23 +372,43 @@ impl fmt::Debug for Claimed {
             .field("attempt", &self.attempt)
             .field("enqueued_at", &self.enqueued_at)
             .field("lease_expires_at", &self.lease_expires_at)
+            .field("lease_token", &self.lease_token)
             .finish()
     }
 }
 
-/// The result of an attempt, to record for a claimed notification.
+/// The result of an attempt, to record for the claim it was made under
+/// (`id` and `lease_token` from its [`Claimed`]). A result whose claim is
+/// no longer the row's changes nothing ([`Marked::StaleClaim`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finish {
     /// Bold accepted it.
     Delivered {
         /// Row id.
         id: i64,
+        /// The claim's [`lease_token`](Claimed::lease_token).
+        lease_token: i64,
     },
     /// Try again at `next_attempt_at` (unless the entity has a newer state
     /// by then: then it becomes superseded).
     Retry {
         /// Row id.
         id: i64,
+        /// The claim's [`lease_token`](Claimed::lease_token).
+        lease_token: i64,
+        /// When to try again.
+        next_attempt_at: Timestamp,
+        /// What went wrong (no secrets, no payload).
+        error: String,
+    },
+    /// Like [`Retry`](Self::Retry), but the attempt does not count towards
+    /// `max_attempts` (its count goes back down): the failure was not the
+    /// notification's (Bold refused the shop's credentials).
+    Deferred {
+        /// Row id.
+        id: i64,
+        /// The claim's [`lease_token`](Claimed::lease_token).
+        lease_token: i64,
         /// When to try again.
         next_attempt_at: Timestamp,
         /// What went wrong (no secrets, no payload).
@@ -388,17 +418,75 @@ pub enum Finish {
     Dead {
         /// Row id.
         id: i64,
+        /// The claim's [`lease_token`](Claimed::lease_token).
+        lease_token: i64,
         /// What went wrong (no secrets, no payload).
         error: String,
     },
 }
 
 impl Finish {
+    /// Delivered, for `claim`.
+    pub fn delivered(claim: &Claimed) -> Self {
+        Self::Delivered {
+            id: claim.id,
+            lease_token: claim.lease_token,
+        }
+    }
+
+    /// Try `claim`'s row again at `next_attempt_at`.
+    pub fn retry(claim: &Claimed, next_attempt_at: Timestamp, error: impl Into<String>) -> Self {
+        Self::Retry {
+            id: claim.id,
+            lease_token: claim.lease_token,
+            next_attempt_at,
+            error: error.into(),
+        }
+    }
+
+    /// Try `claim`'s row again at `next_attempt_at`, not counting the
+    /// attempt.
+    pub fn deferred(claim: &Claimed, next_attempt_at: Timestamp, error: impl Into<String>) -> Self {
+        Self::Deferred {
+            id: claim.id,
+            lease_token: claim.lease_token,
+            next_attempt_at,
+            error: error.into(),
+        }
+    }
+
+    /// A dead letter, for `claim`.
+    pub fn dead(claim: &Claimed, error: impl Into<String>) -> Self {
+        Self::Dead {
+            id: claim.id,
+            lease_token: claim.lease_token,
+            error: error.into(),
+        }
+    }
+
     /// The row id.
     pub fn id(&self) -> i64 {
         match self {
-            Self::Delivered { id } | Self::Retry { id, .. } | Self::Dead { id, .. } => *id,
+            Self::Delivered { id, .. }
+            | Self::Retry { id, .. }
+            | Self::Deferred { id, .. }
+            | Self::Dead { id, .. } => *id,
         }
+    }
+
+    /// The claim's lease token.
+    pub fn lease_token(&self) -> i64 {
+        match self {
+            Self::Delivered { lease_token, .. }
+            | Self::Retry { lease_token, .. }
+            | Self::Deferred { lease_token, .. }
+            | Self::Dead { lease_token, .. } => *lease_token,
+        }
+    }
+
+    /// Whether it puts the row back to pending (a retry or a deferral).
+    pub fn is_retry(&self) -> bool {
+        matches!(self, Self::Retry { .. } | Self::Deferred { .. })
     }
 }
 
@@ -409,9 +497,10 @@ pub enum Marked {
     Applied,
     /// A retry whose entity has a newer state: superseded instead.
     Superseded,
-    /// The row was no longer in flight (its lease expired and it was
-    /// released or claimed again): nothing changed.
-    NotInFlight,
+    /// The claim is no longer the row's: its lease expired and the row was
+    /// released, claimed again (by this host or another) or finished since.
+    /// Nothing changed.
+    StaleClaim,
 }
 
 /// One row, as `outbox list` shows it (without the payload).
@@ -435,7 +524,8 @@ pub struct Record {
     pub platform_id: String,
     /// `platform_updated_at` as given.
     pub updated_at: String,
-    /// Attempts made so far.
+    /// Attempts made so far (an attempt refused for the shop's
+    /// credentials does not count).
     pub attempts: u32,
     /// When it was enqueued.
     pub enqueued_at: Timestamp,
@@ -452,6 +542,10 @@ pub struct Record {
     pub last_error: Option<String>,
     /// Size of the payload in bytes.
     pub payload_bytes: u64,
+    /// The [`lease_token`](Claimed::lease_token) of its latest claim (0:
+    /// never claimed). Not printed.
+    #[serde(skip)]
+    pub lease_token: i64,
 }
 
 /// Which rows `list` returns, newest first.

@@ -12,6 +12,9 @@ use serde::Deserialize;
 
 use super::{EntityKind, Operation};
 
+/// The longest `[outbox] retention_hours` (100 years).
+pub const MAX_RETENTION_HOURS: u64 = 100 * 366 * 24;
+
 /// The placeholder every path template must contain.
 pub const SHOP_PLACEHOLDER: &str = "{shop_identifier}";
 
@@ -284,6 +287,25 @@ pub struct OutboxSettings {
     /// On shutdown, how long requests in flight may finish (default
     /// 10,000 ms); what is left stays in flight until its lease expires.
     pub shutdown_grace_ms: u64,
+    /// How long a shop's notifications wait after Bold refused its API
+    /// credentials (401 or 403: a rotated or revoked token) before they are
+    /// tried again (default 300,000 ms = 5 min). Such an attempt does not
+    /// count towards `max_attempts`, so the notifications wait for as long
+    /// as the credentials are refused and never become dead letters for
+    /// it. While a shop's credentials are refused, this host sends none of
+    /// its notifications (they are put back for the same wait) except one
+    /// probe per wait.
+    pub credentials_retry_ms: u64,
+    /// How long delivered and superseded notifications are kept after they
+    /// finished, in hours (default 168 = 7 days); then the delivery
+    /// worker's housekeeping deletes them (every
+    /// `lease_release_interval_ms`, in batches of `purge_batch_size`). Dead
+    /// letters, pending and in-flight notifications are never deleted by
+    /// it. 0 keeps them forever.
+    pub retention_hours: u64,
+    /// Most rows deleted in one transaction by the retention (default
+    /// 1,000), so a large backlog never holds a long transaction.
+    pub purge_batch_size: usize,
 }
 
 impl Default for OutboxSettings {
@@ -304,6 +326,9 @@ impl Default for OutboxSettings {
             poll_interval_ms: 1_000,
             lease_release_interval_ms: 30_000,
             shutdown_grace_ms: 10_000,
+            credentials_retry_ms: 300_000,
+            retention_hours: 168,
+            purge_batch_size: 1_000,
         }
     }
 }
@@ -340,6 +365,16 @@ impl OutboxSettings {
             "outbox.lease_release_interval_ms",
             self.lease_release_interval_ms,
         )?;
+        nonzero("outbox.credentials_retry_ms", self.credentials_retry_ms)?;
+        nonzero("outbox.purge_batch_size", self.purge_batch_size as u64)?;
+        if self.retention_hours > MAX_RETENTION_HOURS {
+            return Err(SettingsError::Range {
+                field: "outbox.retention_hours",
+                reason: format!(
+                    "at most {MAX_RETENTION_HOURS} (100 years); 0 keeps notifications forever"
+                ),
+            });
+        }
         if self.initial_backoff_ms > self.max_backoff_ms {
             return Err(SettingsError::Range {
                 field: "outbox.initial_backoff_ms",
@@ -417,6 +452,17 @@ impl OutboxSettings {
     /// `shutdown_grace_ms`.
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_millis(self.shutdown_grace_ms)
+    }
+
+    /// `credentials_retry_ms`.
+    pub fn credentials_retry(&self) -> Duration {
+        Duration::from_millis(self.credentials_retry_ms)
+    }
+
+    /// `retention_hours`, or `None` when finished notifications are kept
+    /// forever (0).
+    pub fn retention(&self) -> Option<Duration> {
+        (self.retention_hours > 0).then(|| Duration::from_secs(self.retention_hours * 3600))
     }
 }
 
@@ -512,6 +558,20 @@ mod tests {
         let outbox: OutboxSettings = toml::from_str("max_attempts = 3").unwrap();
         assert_eq!(outbox.max_attempts, 3);
         assert_eq!(outbox.concurrency, 16);
+        assert_eq!(outbox.credentials_retry(), Duration::from_secs(300));
+        assert_eq!(outbox.retention(), Some(Duration::from_secs(7 * 86_400)));
+        assert_eq!(outbox.purge_batch_size, 1_000);
+        let outbox: OutboxSettings = toml::from_str(
+            "credentials_retry_ms = 60000\nretention_hours = 24\npurge_batch_size = 10",
+        )
+        .unwrap();
+        outbox.validate().unwrap();
+        assert_eq!(outbox.credentials_retry(), Duration::from_secs(60));
+        assert_eq!(outbox.retention(), Some(Duration::from_secs(86_400)));
+        assert_eq!(outbox.purge_batch_size, 10);
+        let forever: OutboxSettings = toml::from_str("retention_hours = 0").unwrap();
+        forever.validate().unwrap();
+        assert_eq!(forever.retention(), None);
         assert!(toml::from_str::<OutboxSettings>("retries = 3").is_err());
     }
 
@@ -582,6 +642,35 @@ mod tests {
                 field: "outbox.concurrency"
             })
         );
+        for (outbox, field) in [
+            (
+                OutboxSettings {
+                    credentials_retry_ms: 0,
+                    ..OutboxSettings::default()
+                },
+                "outbox.credentials_retry_ms",
+            ),
+            (
+                OutboxSettings {
+                    purge_batch_size: 0,
+                    ..OutboxSettings::default()
+                },
+                "outbox.purge_batch_size",
+            ),
+        ] {
+            assert_eq!(outbox.validate(), Err(SettingsError::Zero { field }));
+        }
+        let outbox = OutboxSettings {
+            retention_hours: u64::MAX,
+            ..OutboxSettings::default()
+        };
+        assert!(matches!(
+            outbox.validate(),
+            Err(SettingsError::Range {
+                field: "outbox.retention_hours",
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -27,7 +27,13 @@ use super::{
 /// - **Claim**: only `pending` rows due at `now` whose entity has nothing
 ///   `in_flight`, oldest due first, at most one per entity; each becomes
 ///   `in_flight` with `lease_expires_at = now + lease`, its attempt count
-///   incremented and `last_attempt_at = now`.
+///   and its lease token incremented and `last_attempt_at = now`.
+/// - **Results are fenced**: a result ([`Finish`]) names its claim (row id
+///   and lease token) and changes the row only while it is `in_flight`
+///   under that token; a claimer whose lease expired (and whose row was
+///   released or claimed again since) changes nothing
+///   ([`Marked::StaleClaim`]). So a late result can never put back or
+///   dead-letter a row that another claim holds.
 /// - **Back to pending** (a retry, a released lease, `retry` of a dead
 ///   letter): only if the row is still its entity's newest state; otherwise
 ///   it becomes `superseded`. So a `pending` row is always its entity's
@@ -68,41 +74,12 @@ pub trait OutboxStore: Send + Sync + 'static {
         lease: Duration,
     ) -> Result<Vec<Claimed>, OutboxError>;
 
-    /// Records the results of attempts in one transaction, in order. Rows
-    /// that are no longer in flight are left alone
-    /// ([`Marked::NotInFlight`]).
+    /// Records the results of attempts in one transaction, in order. Each
+    /// is recorded only if its row is still `in_flight` under the claim it
+    /// names (`id` and `lease_token`); a result whose claim is stale (the
+    /// lease expired and the row was released, claimed again or finished
+    /// since) changes nothing ([`Marked::StaleClaim`]).
     fn finish(&self, results: &[Finish], now: Timestamp) -> Result<Vec<Marked>, OutboxError>;
-
-    /// Records a delivery.
-    fn mark_delivered(&self, id: i64, now: Timestamp) -> Result<Marked, OutboxError> {
-        self.finish_one(Finish::Delivered { id }, now)
-    }
-
-    /// Records a failed attempt to try again at `next_attempt_at` (or
-    /// supersedes the row if its entity has a newer state).
-    fn mark_retry(
-        &self,
-        id: i64,
-        now: Timestamp,
-        next_attempt_at: Timestamp,
-        error: &str,
-    ) -> Result<Marked, OutboxError> {
-        let finish = Finish::Retry {
-            id,
-            next_attempt_at,
-            error: error.to_owned(),
-        };
-        self.finish_one(finish, now)
-    }
-
-    /// Makes the row a dead letter with `error`.
-    fn mark_dead(&self, id: i64, now: Timestamp, error: &str) -> Result<Marked, OutboxError> {
-        let finish = Finish::Dead {
-            id,
-            error: error.to_owned(),
-        };
-        self.finish_one(finish, now)
-    }
 
     /// [`finish`](Self::finish) for one result.
     fn finish_one(&self, result: Finish, now: Timestamp) -> Result<Marked, OutboxError> {
@@ -112,10 +89,82 @@ pub trait OutboxStore: Send + Sync + 'static {
             .ok_or_else(|| OutboxError::Corrupt("finish returned no result".into()))
     }
 
+    /// Test shortcut (feature `testing`): records a delivery for the row's
+    /// current claim, whichever it is. Not fenced: a worker records through
+    /// [`finish`](Self::finish) with its claim's lease token.
+    #[cfg(any(test, feature = "testing"))]
+    fn mark_delivered(&self, id: i64, now: Timestamp) -> Result<Marked, OutboxError> {
+        match self.current_lease_token(id)? {
+            Some(lease_token) => self.finish_one(Finish::Delivered { id, lease_token }, now),
+            None => Ok(Marked::StaleClaim),
+        }
+    }
+
+    /// Test shortcut (feature `testing`): a failed attempt of the row's
+    /// current claim, to try again at `next_attempt_at` (or superseded if
+    /// its entity has a newer state). Not fenced, like
+    /// [`mark_delivered`](Self::mark_delivered).
+    #[cfg(any(test, feature = "testing"))]
+    fn mark_retry(
+        &self,
+        id: i64,
+        now: Timestamp,
+        next_attempt_at: Timestamp,
+        error: &str,
+    ) -> Result<Marked, OutboxError> {
+        match self.current_lease_token(id)? {
+            Some(lease_token) => {
+                let error = error.to_owned();
+                let retry = Finish::Retry {
+                    id,
+                    lease_token,
+                    next_attempt_at,
+                    error,
+                };
+                self.finish_one(retry, now)
+            }
+            None => Ok(Marked::StaleClaim),
+        }
+    }
+
+    /// Test shortcut (feature `testing`): makes the row's current claim a
+    /// dead letter with `error`. Not fenced, like
+    /// [`mark_delivered`](Self::mark_delivered).
+    #[cfg(any(test, feature = "testing"))]
+    fn mark_dead(&self, id: i64, now: Timestamp, error: &str) -> Result<Marked, OutboxError> {
+        match self.current_lease_token(id)? {
+            Some(lease_token) => {
+                let error = error.to_owned();
+                self.finish_one(
+                    Finish::Dead {
+                        id,
+                        lease_token,
+                        error,
+                    },
+                    now,
+                )
+            }
+            None => Ok(Marked::StaleClaim),
+        }
+    }
+
+    /// The lease token of row `id` if it is in flight (test shortcuts
+    /// only; reads every row).
+    #[cfg(any(test, feature = "testing"))]
+    fn current_lease_token(&self, id: i64) -> Result<Option<i64>, OutboxError> {
+        Ok(self
+            .list(&Filter::default())?
+            .into_iter()
+            .find(|r| r.id == id && r.status == super::Status::InFlight)
+            .map(|r| r.lease_token))
+    }
+
     /// Puts `in_flight` rows whose lease expired at `now` back to pending
     /// (due now), or supersedes them if their entity has a newer state.
-    /// Returns how many rows it changed. Called at start-up and
-    /// periodically.
+    /// Only rows whose lease has expired are touched (the condition is in
+    /// the `UPDATE` itself), and their lease token is kept, so the expired
+    /// claim's late result is stale from then on. Returns how many rows it
+    /// changed. Called at start-up and periodically.
     fn release_expired_leases(&self, now: Timestamp) -> Result<u64, OutboxError>;
 
     /// Puts every `in_flight` row back to pending (due `now`), whatever its
@@ -139,6 +188,46 @@ pub trait OutboxStore: Send + Sync + 'static {
     /// pending or in flight). Returns how many.
     fn purge(&self, selector: &Selector) -> Result<u64, OutboxError>;
 
+    /// Retention: deletes at most `limit` delivered and superseded rows
+    /// finished before `finished_before`, oldest first, in one short
+    /// transaction (the delivery worker calls it in batches). Dead letters,
+    /// pending and in-flight rows are never deleted; the entities' newest
+    /// states stay remembered. Returns how many it deleted.
+    fn purge_finished(&self, finished_before: Timestamp, limit: usize) -> Result<u64, OutboxError>;
+
     /// How many rows are in each status.
     fn counts(&self) -> Result<Counts, OutboxError>;
+}
+
+/// What moving a row back to pending does to its attempt count (the
+/// backends' shared vocabulary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Attempts {
+    /// Leave it (a retry: the attempt counts).
+    Keep,
+    /// Take the claim's attempt back (a deferral: it does not count).
+    Uncount,
+    /// Start again from 0 (`outbox retry` of a dead letter).
+    Reset,
+}
+
+impl Attempts {
+    /// The statements' code: 0 keep, 1 uncount, 2 reset.
+    pub(crate) fn code(self) -> i32 {
+        match self {
+            Self::Keep => 0,
+            Self::Uncount => 1,
+            Self::Reset => 2,
+        }
+    }
+}
+
+/// What moving a row back to pending came to: its new status, or `None` if
+/// it was not in flight under the claim.
+pub(crate) fn marked_status(status: Option<super::Status>) -> Marked {
+    match status {
+        Some(super::Status::Superseded) => Marked::Superseded,
+        Some(_) => Marked::Applied,
+        None => Marked::StaleClaim,
+    }
 }

@@ -36,7 +36,7 @@
 //! `pool`.
 
 mod pool;
-mod schema;
+pub(crate) mod schema;
 mod sql;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -52,6 +52,7 @@ pub use schema::{MIGRATION_LOCK, VERSION as SCHEMA_VERSION};
 
 use self::pool::{Failed, Pool, Statements, prepared};
 use super::model::ParseError;
+use super::store::{Attempts, marked_status};
 use super::{
     Claimed, Counts, EnqueueOutcome, Filter, Finish, Marked, NewNotification, OutboxError,
     OutboxStore, Record, RetryReport, Selector, SettingsError, Status, Timestamp,
@@ -341,8 +342,9 @@ fn claimed_from_row(row: &Row) -> Result<(Claimed, i64), OutboxError> {
         attempt: count(row, 8)?,
         enqueued_at: timestamp(row, 9)?,
         lease_expires_at: timestamp(row, 10)?,
+        lease_token: get(row, 11)?,
     };
-    Ok((claimed, get(row, 11)?))
+    Ok((claimed, get(row, 12)?))
 }
 
 fn record_from_row(row: &Row) -> Result<Record, OutboxError> {
@@ -369,6 +371,7 @@ fn record_from_row(row: &Row) -> Result<Record, OutboxError> {
         finished_at: opt_timestamp(row, 14)?,
         last_error: get(row, 15)?,
         payload_bytes: u64::try_from(get::<i64>(row, 16)?).unwrap_or(0),
+        lease_token: get(row, 17)?,
     })
 }
 
@@ -420,37 +423,45 @@ fn share_entities(
     Ok(())
 }
 
-/// Ends one in-flight row as delivered or dead.
+/// Ends one in-flight row, still under the claim `lease_token`, as
+/// delivered or dead.
 fn end_one(
     tx: &mut Transaction<'_>,
     statements: &mut Statements,
-    id: i64,
+    (id, lease_token): (i64, i64),
     status: Status,
     error: Option<&str>,
     now: Timestamp,
 ) -> Result<Marked, OutboxError> {
     let end = prepared(tx, statements, sql::END)?;
-    let (ids, statuses, errors) = (vec![id], vec![status.as_str()], vec![error]);
-    let rows = tx.query(&end, &[&now.as_micros(), &ids, &statuses, &errors])?;
+    let (ids, statuses, errors, tokens) = (
+        vec![id],
+        vec![status.as_str()],
+        vec![error],
+        vec![lease_token],
+    );
+    let rows = tx.query(&end, &[&now.as_micros(), &ids, &statuses, &errors, &tokens])?;
     Ok(if rows.is_empty() {
-        Marked::NotInFlight
+        Marked::StaleClaim
     } else {
         Marked::Applied
     })
 }
 
-/// Moves row `id` from `from` back to pending, or supersedes it (its
-/// entity share-locked already). Returns the new status, or `None` if the
-/// row was not in `from`.
+/// Moves row `id` from `from` (under the claim `lease_token`, if given)
+/// back to pending, or supersedes it (its entity share-locked already).
+/// Returns the new status, or `None` if the row was not in `from` (under
+/// that claim).
 #[allow(clippy::too_many_arguments)]
 fn back_to_pending(
     tx: &mut Transaction<'_>,
     statements: &mut Statements,
     id: i64,
     from: Status,
+    lease_token: Option<i64>,
     next: Timestamp,
     error: Option<&str>,
-    reset_attempts: bool,
+    attempts: Attempts,
     now: Timestamp,
 ) -> Result<Option<Status>, OutboxError> {
     let statement = prepared(tx, statements, sql::BACK_TO_PENDING)?;
@@ -461,8 +472,9 @@ fn back_to_pending(
             &next.as_micros(),
             &error,
             &now.as_micros(),
-            &reset_attempts,
+            &attempts.code(),
             &from.as_str(),
+            &lease_token,
         ],
     )?;
     row.map(|row| word(&row, 0)).transpose()
@@ -576,7 +588,7 @@ impl OutboxStore for PostgresStore {
     fn finish(&self, results: &[Finish], now: Timestamp) -> Result<Vec<Marked>, OutboxError> {
         let retries: Vec<i64> = results
             .iter()
-            .filter(|r| matches!(r, Finish::Retry { .. }))
+            .filter(|r| r.is_retry())
             .map(Finish::id)
             .collect();
         let distinct =
@@ -587,30 +599,31 @@ impl OutboxStore for PostgresStore {
             if distinct {
                 // Every delivered and dead row in one statement.
                 let mut ends: [Vec<Option<&str>>; 2] = Default::default();
-                let mut ids = Vec::new();
+                let (mut ids, mut tokens) = (Vec::new(), Vec::new());
                 for result in results {
                     let (status, error) = match result {
                         Finish::Delivered { .. } => (Status::Delivered, None),
                         Finish::Dead { error, .. } => (Status::Dead, Some(error.as_str())),
-                        Finish::Retry { .. } => continue,
+                        Finish::Retry { .. } | Finish::Deferred { .. } => continue,
                     };
                     ids.push(result.id());
+                    tokens.push(result.lease_token());
                     ends[0].push(Some(status.as_str()));
                     ends[1].push(error);
                 }
                 if !ids.is_empty() {
                     let end = prepared(tx, statements, sql::END)?;
                     let applied: HashSet<i64> = tx
-                        .query(&end, &[&now.as_micros(), &ids, &ends[0], &ends[1]])?
+                        .query(&end, &[&now.as_micros(), &ids, &ends[0], &ends[1], &tokens])?
                         .iter()
                         .map(|row| get(row, 0))
                         .collect::<Result<_, _>>()?;
                     for (slot, result) in marked.iter_mut().zip(results) {
-                        if !matches!(result, Finish::Retry { .. }) {
+                        if !result.is_retry() {
                             *slot = Some(if applied.contains(&result.id()) {
                                 Marked::Applied
                             } else {
-                                Marked::NotInFlight
+                                Marked::StaleClaim
                             });
                         }
                     }
@@ -623,35 +636,53 @@ impl OutboxStore for PostgresStore {
                 // Retries, and every result when an id repeats (then in
                 // order, one statement each, as the first result of an id
                 // ends its flight).
-                *slot = Some(match result {
-                    Finish::Delivered { id } => {
-                        end_one(tx, statements, *id, Status::Delivered, None, now)?
-                    }
-                    Finish::Dead { id, error } => {
-                        end_one(tx, statements, *id, Status::Dead, Some(error), now)?
-                    }
-                    Finish::Retry {
-                        id,
-                        next_attempt_at,
-                        error,
-                    } => {
-                        let status = back_to_pending(
+                let claim = (result.id(), result.lease_token());
+                let (next_attempt_at, error, attempts) = match result {
+                    Finish::Delivered { .. } => {
+                        *slot = Some(end_one(
                             tx,
                             statements,
-                            *id,
-                            Status::InFlight,
-                            *next_attempt_at,
-                            Some(error),
-                            false,
+                            claim,
+                            Status::Delivered,
+                            None,
                             now,
-                        )?;
-                        match status {
-                            Some(Status::Superseded) => Marked::Superseded,
-                            Some(_) => Marked::Applied,
-                            None => Marked::NotInFlight,
-                        }
+                        )?);
+                        continue;
                     }
-                });
+                    Finish::Dead { error, .. } => {
+                        *slot = Some(end_one(
+                            tx,
+                            statements,
+                            claim,
+                            Status::Dead,
+                            Some(error),
+                            now,
+                        )?);
+                        continue;
+                    }
+                    Finish::Retry {
+                        next_attempt_at,
+                        error,
+                        ..
+                    } => (next_attempt_at, error, Attempts::Keep),
+                    Finish::Deferred {
+                        next_attempt_at,
+                        error,
+                        ..
+                    } => (next_attempt_at, error, Attempts::Uncount),
+                };
+                let status = back_to_pending(
+                    tx,
+                    statements,
+                    claim.0,
+                    Status::InFlight,
+                    Some(claim.1),
+                    *next_attempt_at,
+                    Some(error),
+                    attempts,
+                    now,
+                )?;
+                *slot = Some(marked_status(status));
             }
             Ok(marked.into_iter().flatten().collect())
         })
@@ -747,7 +778,18 @@ impl OutboxStore for PostgresStore {
                     report.skipped.push((id, status));
                     continue;
                 }
-                match back_to_pending(tx, statements, id, Status::Dead, now, None, true, now)? {
+                let reset = Attempts::Reset;
+                match back_to_pending(
+                    tx,
+                    statements,
+                    id,
+                    Status::Dead,
+                    None,
+                    now,
+                    None,
+                    reset,
+                    now,
+                )? {
                     Some(Status::Pending) => report.retried.push(id),
                     Some(_) => report.superseded.push(id),
                     None => report.skipped.push((id, status)),
@@ -789,6 +831,20 @@ impl OutboxStore for PostgresStore {
         self.write(false, |tx, _| Ok(tx.execute(query.as_str(), &w.params())?))
     }
 
+    fn purge_finished(
+        &self,
+        finished_before: Timestamp,
+        limit_rows: usize,
+    ) -> Result<u64, OutboxError> {
+        if limit_rows == 0 {
+            return Ok(0);
+        }
+        self.write(false, |tx, statements| {
+            let purge = prepared(tx, statements, sql::PURGE_FINISHED)?;
+            Ok(tx.execute(&purge, &[&finished_before.as_micros(), &limit(limit_rows)])?)
+        })
+    }
+
     fn counts(&self) -> Result<Counts, OutboxError> {
         self.read(|client, statements| {
             let counts_sql = prepared(client, statements, sql::COUNTS)?;
@@ -819,7 +875,15 @@ impl PostgresStore {
             }
             share_entities(tx, statements, &ids)?;
             let release = prepared(tx, statements, sql::RELEASE)?;
-            Ok(tx.execute(&release, &[&now.as_micros(), &LEASE_EXPIRED, &ids])?)
+            Ok(tx.execute(
+                &release,
+                &[
+                    &now.as_micros(),
+                    &LEASE_EXPIRED,
+                    &ids,
+                    &expired_by.as_micros(),
+                ],
+            )?)
         })
     }
 }

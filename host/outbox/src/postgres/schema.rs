@@ -19,7 +19,7 @@ use crate::OutboxError;
 pub const MIGRATION_LOCK: i64 = 0x6f75_7462_6f78_3031;
 
 /// Migrations in order; migration `i` brings the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &[V1];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this host writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
@@ -76,6 +76,24 @@ CREATE TABLE outbox_entities (
     latest_id     bigint,
     PRIMARY KEY (plugin, shop, kind, platform_id)
 );
+";
+
+/// Version 2: the SQLite version 2.
+///
+/// `lease_token` counts a row's claims (every claim increments it, nothing
+/// resets it): a result is recorded only for the claim that holds the row.
+/// Rows in flight when the database is migrated keep 0: hosts still
+/// running the previous version claim without incrementing it and record
+/// results without checking it, so until every host runs this version a
+/// late result is no better fenced than before. Adding a column with a
+/// constant default rewrites nothing; the index is built while the
+/// migration holds its lock (writes to the table wait for it).
+/// `outbox_notifications_finished` finds the delivered and superseded rows
+/// the retention deletes, oldest first.
+const V2: &str = "
+ALTER TABLE outbox_notifications ADD COLUMN lease_token bigint NOT NULL DEFAULT 0;
+CREATE INDEX outbox_notifications_finished ON outbox_notifications (finished_at, id)
+    WHERE status IN ('delivered', 'superseded');
 ";
 
 /// Brings the database to [`VERSION`]; refuses a newer one.

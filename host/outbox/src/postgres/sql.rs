@@ -28,14 +28,14 @@ macro_rules! is_latest {
 macro_rules! claimed_columns {
     () => {
         "n.id, n.idempotency_key, n.plugin, n.shop, n.kind, n.op, n.platform_id, n.payload, \
-         n.attempts, n.enqueued_at, n.lease_expires_at, n.next_attempt_at"
+         n.attempts, n.enqueued_at, n.lease_expires_at, n.lease_token, n.next_attempt_at"
     };
 }
 
 /// Columns of a [`Record`](crate::Record).
 pub const RECORD_COLUMNS: &str = "id, idempotency_key, status, plugin, shop, kind, op, \
      platform_id, updated_at, attempts, enqueued_at, next_attempt_at, lease_expires_at, \
-     last_attempt_at, finished_at, last_error, octet_length(payload)::bigint";
+     last_attempt_at, finished_at, last_error, octet_length(payload)::bigint, lease_token";
 
 /// Creates (latest state NULL) or locks the entities `($1..$4)[i]`, in key
 /// order; returns each one's newest accepted timestamp.
@@ -79,7 +79,7 @@ pub const FIND_KEY: &str = "SELECT id FROM outbox_notifications WHERE idempotenc
 
 /// Claims up to $2 pending rows due at $1 whose entity has nothing in
 /// flight, oldest due first, skipping rows another transaction holds; the
-/// lease ends at $3.
+/// lease ends at $3, and each row's lease token is incremented.
 pub const CLAIM: &str = concat!(
     "WITH due AS ( \
        SELECT n.id FROM outbox_notifications n \
@@ -92,7 +92,7 @@ pub const CLAIM: &str = concat!(
        FOR UPDATE OF n SKIP LOCKED \
      ) \
      UPDATE outbox_notifications n SET status = 'in_flight', attempts = n.attempts + 1, \
-       lease_expires_at = $3, last_attempt_at = $1 \
+       lease_token = n.lease_token + 1, lease_expires_at = $3, last_attempt_at = $1 \
      FROM due WHERE n.id = due.id AND n.status = 'pending' \
      RETURNING ",
     claimed_columns!()
@@ -111,18 +111,22 @@ pub const SHARE_ENTITIES: &str = "SELECT 1 FROM outbox_entities e \
      ORDER BY e.plugin, e.shop, e.kind, e.platform_id \
      FOR SHARE OF e";
 
-/// Ends the in-flight rows `$2[i]` as `$3[i]` (delivered or dead) with
-/// error `$4[i]`, at $1; returns the ids it changed (ids must be distinct).
+/// Ends the in-flight rows `$2[i]`, still under the claim `$5[i]` (lease
+/// token), as `$3[i]` (delivered or dead) with error `$4[i]`, at $1;
+/// returns the ids it changed (ids must be distinct).
 pub const END: &str = "UPDATE outbox_notifications n SET status = r.status, finished_at = $1, \
        lease_expires_at = NULL, last_error = r.error \
-     FROM unnest($2::bigint[], $3::text[], $4::text[]) AS r(id, status, error) \
-     WHERE n.id = r.id AND n.status = 'in_flight' \
+     FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[]) \
+       AS r(id, status, error, lease_token) \
+     WHERE n.id = r.id AND n.status = 'in_flight' AND n.lease_token = r.lease_token \
      RETURNING n.id";
 
-/// Moves row $1 from status $6 back to pending, due $2, or supersedes it
-/// (at $4) if its entity has a newer state; `last_error` becomes $3 if
-/// given, attempts reset if $5. Returns the new status. The entity must be
-/// share-locked first ([`SHARE_ENTITIES`]).
+/// Moves row $1 from status $6 (and, unless $7 is NULL, still under the
+/// claim with lease token $7) back to pending, due $2, or supersedes it (at
+/// $4) if its entity has a newer state; `last_error` becomes $3 if given;
+/// attempts stay ($5 = 0), go back down by one (1: a deferral) or reset
+/// (2). Returns the new status. The entity must be share-locked first
+/// ([`SHARE_ENTITIES`]).
 pub const BACK_TO_PENDING: &str = concat!(
     "UPDATE outbox_notifications n SET \
        status = CASE WHEN ",
@@ -133,8 +137,11 @@ pub const BACK_TO_PENDING: &str = concat!(
     " THEN NULL ELSE $4::bigint END, \
        next_attempt_at = $2::bigint, lease_expires_at = NULL, \
        last_error = coalesce($3::text, n.last_error), \
-       attempts = CASE WHEN $5::boolean THEN 0 ELSE n.attempts END \
-     WHERE n.id = $1::bigint AND n.status = $6::text RETURNING n.status"
+       attempts = CASE $5::integer WHEN 2 THEN 0 WHEN 1 THEN greatest(n.attempts - 1, 0) \
+         ELSE n.attempts END \
+     WHERE n.id = $1::bigint AND n.status = $6::text \
+       AND ($7::bigint IS NULL OR n.lease_token = $7::bigint) \
+     RETURNING n.status"
 );
 
 /// Locks the in-flight rows whose lease ended at or before $1, skipping
@@ -143,8 +150,9 @@ pub const EXPIRED: &str = "SELECT id FROM outbox_notifications \
      WHERE status = 'in_flight' AND lease_expires_at <= $1 \
      ORDER BY id FOR UPDATE SKIP LOCKED";
 
-/// Puts the in-flight rows `$3` back to pending, due $1, with error $2, or
-/// supersedes them. The entities must be share-locked first.
+/// Puts the in-flight rows `$3` whose lease ended at or before $4 back to
+/// pending, due $1, with error $2, or supersedes them. The entities must be
+/// share-locked first.
 pub const RELEASE: &str = concat!(
     "UPDATE outbox_notifications n SET \
        status = CASE WHEN ",
@@ -154,8 +162,18 @@ pub const RELEASE: &str = concat!(
     is_latest!(),
     " THEN NULL ELSE $1::bigint END, \
        next_attempt_at = $1::bigint, lease_expires_at = NULL, last_error = $2::text \
-     WHERE n.id = ANY($3::bigint[]) AND n.status = 'in_flight'"
+     WHERE n.id = ANY($3::bigint[]) AND n.status = 'in_flight' \
+       AND n.lease_expires_at <= $4::bigint"
 );
+
+/// Deletes up to $2 delivered and superseded rows finished before $1,
+/// oldest first, skipping rows another transaction holds (another host's
+/// purge).
+pub const PURGE_FINISHED: &str = "DELETE FROM outbox_notifications WHERE id IN ( \
+       SELECT id FROM outbox_notifications \
+       WHERE status IN ('delivered', 'superseded') AND finished_at < $1 \
+       ORDER BY finished_at, id LIMIT $2 \
+       FOR UPDATE SKIP LOCKED)";
 
 /// When the earliest pending row is due.
 pub const NEXT_DUE: &str =

@@ -23,7 +23,7 @@
 //! keeping the same coalescing rules (`store`) over the same schema
 //! (`schema`); splitting them would scatter one set of invariants.
 
-mod schema;
+pub(crate) mod schema;
 
 use std::collections::HashSet;
 use std::fmt;
@@ -38,6 +38,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehav
 pub use schema::VERSION as SCHEMA_VERSION;
 
 use super::model::ParseError;
+use super::store::{Attempts, marked_status};
 use super::{
     Claimed, Counts, EnqueueOutcome, Filter, Finish, Marked, NewNotification, OutboxError,
     OutboxStore, Record, RetryReport, Selector, Status, Timestamp,
@@ -194,12 +195,12 @@ fn create_private_file(path: &Path) -> std::io::Result<()> {
 
 /// Columns of a [`Claimed`], in [`claimed_from_row`]'s order.
 const CLAIMED_COLUMNS: &str = "id, idempotency_key, plugin, shop, kind, op, platform_id, payload, \
-     attempts, enqueued_at, lease_expires_at";
+     attempts, enqueued_at, lease_expires_at, lease_token";
 
 /// Columns of a [`Record`], in [`record_from_row`]'s order.
 const RECORD_COLUMNS: &str = "id, idempotency_key, status, plugin, shop, kind, op, platform_id, \
      updated_at, attempts, enqueued_at, next_attempt_at, lease_expires_at, last_attempt_at, \
-     finished_at, last_error, length(CAST(payload AS BLOB))";
+     finished_at, last_error, length(CAST(payload AS BLOB)), lease_token";
 
 /// True when the row (`notifications`) is its entity's newest accepted
 /// state (or the entity is unknown, which never happens).
@@ -240,6 +241,7 @@ fn claimed_from_row(row: &Row<'_>) -> rusqlite::Result<Claimed> {
         attempt: count(row, 8)?,
         enqueued_at: timestamp(row, 9)?,
         lease_expires_at: timestamp(row, 10)?,
+        lease_token: row.get(11)?,
     })
 }
 
@@ -267,6 +269,7 @@ fn record_from_row(row: &Row<'_>) -> rusqlite::Result<Record> {
         finished_at: opt_timestamp(row, 14)?,
         last_error: row.get(15)?,
         payload_bytes: u64::try_from(row.get::<_, i64>(16)?).unwrap_or(0),
+        lease_token: row.get(17)?,
     })
 }
 
@@ -300,15 +303,18 @@ impl Where {
 }
 
 /// Moves a row back to pending from `from` (due `next`), or supersedes it if
-/// its entity has a newer state. Returns the new status, or `None` if the
-/// row was not in `from`.
+/// its entity has a newer state; from `in_flight`, only under the claim
+/// `lease_token`. Returns the new status, or `None` if the row was not in
+/// `from` (under that claim).
+#[allow(clippy::too_many_arguments)]
 fn back_to_pending(
     tx: &Transaction<'_>,
     id: i64,
     from: Status,
+    lease_token: Option<i64>,
     next: Timestamp,
     error: Option<&str>,
-    reset_attempts: bool,
+    attempts: Attempts,
     now: Timestamp,
 ) -> Result<Option<Status>, OutboxError> {
     let sql = format!(
@@ -317,8 +323,8 @@ fn back_to_pending(
            finished_at = CASE WHEN {IS_LATEST} THEN NULL ELSE ?4 END, \
            next_attempt_at = ?2, lease_expires_at = NULL, \
            last_error = coalesce(?3, last_error), \
-           attempts = CASE WHEN ?5 THEN 0 ELSE attempts END \
-         WHERE id = ?1 AND status = ?6 RETURNING status"
+           attempts = CASE ?5 WHEN 2 THEN 0 WHEN 1 THEN max(attempts - 1, 0) ELSE attempts END \
+         WHERE id = ?1 AND status = ?6 AND (?7 IS NULL OR lease_token = ?7) RETURNING status"
     );
     let mut stmt = tx.prepare_cached(&sql)?;
     let status = stmt
@@ -328,8 +334,9 @@ fn back_to_pending(
                 next.as_micros(),
                 error,
                 now.as_micros(),
-                reset_attempts,
-                from.as_str()
+                attempts.code(),
+                from.as_str(),
+                lease_token
             ],
             |row| word::<Status>(row, 0),
         )
@@ -472,7 +479,7 @@ impl OutboxStore for SqliteStore {
                 .collect::<Result<Vec<_>, _>>()?;
             let mut claim = tx.prepare_cached(&format!(
                 "UPDATE notifications SET status = 'in_flight', attempts = attempts + 1, \
-                   lease_expires_at = ?2, last_attempt_at = ?3 \
+                   lease_token = lease_token + 1, lease_expires_at = ?2, last_attempt_at = ?3 \
                  WHERE id = ?1 AND status = 'pending' RETURNING {CLAIMED_COLUMNS}"
             ))?;
             let lease_until = now.saturating_add(lease).as_micros();
@@ -498,48 +505,63 @@ impl OutboxStore for SqliteStore {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut marked = Vec::with_capacity(results.len());
         {
+            // Only under the claim that holds the row (its lease token).
             let mut end = tx.prepare_cached(
                 "UPDATE notifications SET status = ?2, finished_at = ?3, lease_expires_at = NULL, \
                    last_error = ?4 \
-                 WHERE id = ?1 AND status = 'in_flight'",
+                 WHERE id = ?1 AND status = 'in_flight' AND lease_token = ?5",
             )?;
             for result in results {
-                let changed = match result {
-                    Finish::Delivered { id } => end.execute(params![
-                        id,
-                        Status::Delivered.as_str(),
-                        now.as_micros(),
-                        None::<String>
-                    ])?,
-                    Finish::Dead { id, error } => {
-                        end.execute(params![id, Status::Dead.as_str(), now.as_micros(), error])?
-                    }
+                let (id, token) = (result.id(), result.lease_token());
+                let (status, error, next, attempts) = match result {
+                    Finish::Delivered { .. } => (Status::Delivered, None, None, Attempts::Keep),
+                    Finish::Dead { error, .. } => (Status::Dead, Some(error), None, Attempts::Keep),
                     Finish::Retry {
-                        id,
                         next_attempt_at,
                         error,
-                    } => {
-                        let status = back_to_pending(
-                            &tx,
-                            *id,
-                            Status::InFlight,
-                            *next_attempt_at,
-                            Some(error),
-                            false,
-                            now,
-                        )?;
-                        marked.push(match status {
-                            Some(Status::Superseded) => Marked::Superseded,
-                            Some(_) => Marked::Applied,
-                            None => Marked::NotInFlight,
-                        });
-                        continue;
-                    }
+                        ..
+                    } => (
+                        Status::Pending,
+                        Some(error),
+                        Some(*next_attempt_at),
+                        Attempts::Keep,
+                    ),
+                    Finish::Deferred {
+                        next_attempt_at,
+                        error,
+                        ..
+                    } => (
+                        Status::Pending,
+                        Some(error),
+                        Some(*next_attempt_at),
+                        Attempts::Uncount,
+                    ),
                 };
-                marked.push(if changed == 1 {
-                    Marked::Applied
-                } else {
-                    Marked::NotInFlight
+                marked.push(match next {
+                    Some(next) => marked_status(back_to_pending(
+                        &tx,
+                        id,
+                        Status::InFlight,
+                        Some(token),
+                        next,
+                        error.map(String::as_str),
+                        attempts,
+                        now,
+                    )?),
+                    None => {
+                        let changed = end.execute(params![
+                            id,
+                            status.as_str(),
+                            now.as_micros(),
+                            error,
+                            token
+                        ])?;
+                        if changed == 1 {
+                            Marked::Applied
+                        } else {
+                            Marked::StaleClaim
+                        }
+                    }
                 });
             }
         }
@@ -638,7 +660,7 @@ impl OutboxStore for SqliteStore {
                 report.skipped.push((id, status));
                 continue;
             }
-            match back_to_pending(&tx, id, Status::Dead, now, None, true, now)? {
+            match back_to_pending(&tx, id, Status::Dead, None, now, None, Attempts::Reset, now)? {
                 Some(Status::Pending) => report.retried.push(id),
                 Some(_) => report.superseded.push(id),
                 None => report.skipped.push((id, status)),
@@ -695,6 +717,29 @@ impl OutboxStore for SqliteStore {
                 rusqlite::params_from_iter(w.params),
             )?,
         };
+        tx.commit()?;
+        Ok(deleted as u64)
+    }
+
+    fn purge_finished(&self, finished_before: Timestamp, limit: usize) -> Result<u64, OutboxError> {
+        if limit == 0 {
+            return Ok(0);
+        }
+        // Housekeeping, like the delivery bookkeeping: a purge lost in a
+        // power cut is done again by the next one.
+        let mut conn = self.conn(Durability::Normal)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let deleted = tx
+            .prepare_cached(
+                "DELETE FROM notifications WHERE id IN ( \
+                   SELECT id FROM notifications INDEXED BY notifications_finished \
+                   WHERE status IN ('delivered', 'superseded') AND finished_at < ?1 \
+                   ORDER BY finished_at, id LIMIT ?2)",
+            )?
+            .execute(params![
+                finished_before.as_micros(),
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ])?;
         tx.commit()?;
         Ok(deleted as u64)
     }

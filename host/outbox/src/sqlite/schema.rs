@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use crate::OutboxError;
 
 /// Migrations in order; migration `i` brings the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &[V1];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this host writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
@@ -56,6 +56,20 @@ CREATE TABLE entities (
     latest_id     INTEGER NOT NULL,
     PRIMARY KEY (plugin, shop, kind, platform_id)
 ) WITHOUT ROWID;
+";
+
+/// Version 2.
+///
+/// `lease_token` counts a row's claims (every claim increments it, nothing
+/// resets it): a result is recorded only for the claim that holds the row
+/// (`WHERE … AND lease_token = ?`). Rows in flight when the database is
+/// migrated keep 0 (at start-up they are released anyway).
+/// `notifications_finished` finds the delivered and superseded rows the
+/// retention deletes, oldest first.
+const V2: &str = "
+ALTER TABLE notifications ADD COLUMN lease_token INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX notifications_finished ON notifications (finished_at, id)
+    WHERE status IN ('delivered', 'superseded');
 ";
 
 /// Brings the database to [`VERSION`]; refuses a newer one.

@@ -547,3 +547,130 @@ async fn unfinished_sends_are_released_at_the_next_start() {
     assert_eq!(h.record(id).attempts, 2);
     h.shutdown().await;
 }
+
+/// A 401 (or 403) means the shop's credentials are refused, not that the
+/// notification is bad: it is retried later, many times over max_attempts
+/// without becoming a dead letter, and delivered once Bold accepts the
+/// token again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unauthorized_waits_for_the_credentials_instead_of_dead_lettering() {
+    let bold = MockBold::start().await;
+    let mut s = settings(&bold.url());
+    s.outbox.max_attempts = 2;
+    s.outbox.credentials_retry_ms = 150;
+    let h = Harness::start(s);
+    bold.set_default(Some(Reply {
+        body: "token revoked",
+        ..Reply::status(401)
+    }));
+    bold.script_for("forbidden", vec![Reply::status(403)]);
+    let id = h.enqueue_one(customer("x", T0)).await;
+    let forbidden = h.enqueue_one(customer("forbidden", T0)).await;
+    assert!(
+        wait_until(Duration::from_secs(20), || bold.received_for("x").len()
+            >= 5)
+        .await,
+        "retried: {:?}",
+        h.record(id)
+    );
+    let record = h.record(id);
+    assert_ne!(record.status, Status::Dead, "{record:?}");
+    assert!(
+        record.attempts <= 1,
+        "refused attempts do not count: {record:?}"
+    );
+    assert_ne!(h.status(forbidden), Status::Dead);
+    let last_error = record.last_error.unwrap_or_default();
+    assert!(last_error.starts_with("HTTP 401"), "{last_error}");
+    // Retried later: after the credentials' wait, not the 50 ms backoff.
+    let sent = bold.received_for("x");
+    for pair in sent.windows(2) {
+        let waited = pair[1].at - pair[0].at;
+        assert!(waited >= Duration::from_millis(140), "{waited:?}");
+    }
+
+    bold.set_default(None);
+    assert!(
+        wait_until(Duration::from_secs(20), || h.status(id)
+            == Status::Delivered
+            && h.status(forbidden) == Status::Delivered)
+        .await,
+        "delivered once the credentials are accepted: {:?}",
+        h.record(id)
+    );
+    let events = h.events.for_id(id);
+    assert!(events.len() >= 6, "{events:?}");
+    assert_eq!(events.last(), Some(&(AttemptKind::Delivered, Some(202))));
+    assert!(
+        events[..events.len() - 1]
+            .iter()
+            .all(|e| *e == (AttemptKind::Unauthorized, Some(401))),
+        "{events:?}"
+    );
+    assert_eq!(
+        h.events.for_id(forbidden).first(),
+        Some(&(AttemptKind::Unauthorized, Some(403)))
+    );
+    assert_eq!(h.record(id).attempts, 1, "only the delivery counted");
+    let stats = h.stats.snapshot();
+    assert!(stats.unauthorized >= 6, "{stats:?}");
+    assert_eq!((stats.dead, stats.delivered), (0, 2), "{stats:?}");
+    h.shutdown().await;
+}
+
+/// A send that outlives its claim (here the lease is released under it, as
+/// another host would after it expired, and the row claimed again): its
+/// result is not recorded, it is counted and reported as a stale result,
+/// and the worker goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_that_outlived_its_claim_is_counted_and_changes_nothing() {
+    let bold = MockBold::start().await;
+    let mut s = settings(&bold.url());
+    // The worker claims again only after an enqueue or a finished send.
+    s.outbox.poll_interval_ms = 60_000;
+    let h = Harness::start(s);
+    bold.script_for(
+        "slow",
+        vec![Reply {
+            delay: Duration::from_millis(800),
+            ..Reply::status(202)
+        }],
+    );
+    let id = h.enqueue_one(customer("slow", T0)).await;
+    assert!(
+        wait_until(Duration::from_secs(5), || bold.received_for("slow").len()
+            == 1)
+        .await
+    );
+    // Meanwhile the claim is taken over.
+    let store = Arc::clone(&h.store);
+    let takeover = tokio::task::spawn_blocking(move || {
+        let now = Timestamp::now();
+        assert_eq!(store.release_all_leases(now).unwrap(), 1);
+        store.claim_due(now, 10, Duration::from_secs(60)).unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(takeover.len(), 1);
+    assert!(
+        wait_until(Duration::from_secs(5), || h.stats.snapshot().stale_results
+            == 1)
+        .await
+    );
+    assert_eq!(
+        h.events.for_id(id),
+        vec![(AttemptKind::StaleResult, Some(202))]
+    );
+    let record = h.record(id);
+    assert_eq!(record.status, Status::InFlight, "{record:?}");
+    assert_eq!(record.lease_token, takeover[0].lease_token);
+    assert_eq!(h.stats.snapshot().delivered, 0);
+    // The worker goes on: a new notification is delivered.
+    let other = h.enqueue_one(customer("other", T0)).await;
+    assert!(
+        wait_until(Duration::from_secs(5), || h.status(other)
+            == Status::Delivered)
+        .await
+    );
+    h.shutdown().await;
+}

@@ -155,6 +155,9 @@ impl OutboxStore for GatedStore {
     fn purge(&self, selector: &Selector) -> Result<u64, OutboxError> {
         self.inner.purge(selector)
     }
+    fn purge_finished(&self, before: Timestamp, limit: usize) -> Result<u64, OutboxError> {
+        self.inner.purge_finished(before, limit)
+    }
     fn counts(&self) -> Result<Counts, OutboxError> {
         self.inner.counts()
     }

@@ -24,6 +24,8 @@ macro_rules! store_cases {
             list_filters_and_prints,
             a_second_connection_can_work_at_the_same_time,
             randomised_operations_keep_the_ordering_invariants,
+            a_late_result_of_an_expired_claim_changes_nothing,
+            old_delivered_and_superseded_rows_are_purged_in_the_background,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -205,13 +205,9 @@ fn concurrent_enqueues_and_claims_from_two_hosts() {
                         .iter()
                         .map(|row| {
                             if rng.u8(0..4) == 0 {
-                                Finish::Retry {
-                                    id: row.id,
-                                    next_attempt_at: now,
-                                    error: "HTTP 503".into(),
-                                }
+                                Finish::retry(row, now, "HTTP 503")
                             } else {
-                                Finish::Delivered { id: row.id }
+                                Finish::delivered(row)
                             }
                         })
                         .collect();
@@ -480,6 +476,7 @@ fn an_abandoned_claim_is_taken_over_after_its_lease() {
     let claimed = host_a.claim_due(claimed_at, 10, lease).unwrap();
     assert_eq!(claimed.len(), 1);
     let id = claimed[0].id;
+    let late_result = Finish::delivered(&claimed[0]);
     let claimed_instant = Instant::now();
     let rt = runtime();
     rt.block_on(async move {
@@ -518,8 +515,8 @@ fn an_abandoned_claim_is_taken_over_after_its_lease() {
     });
     // Host A comes back with its result: the row is no longer its.
     assert_eq!(
-        host_a.mark_delivered(id, Timestamp::now()).unwrap(),
-        Marked::NotInFlight
+        host_a.finish_one(late_result, Timestamp::now()).unwrap(),
+        Marked::StaleClaim
     );
 }
 
@@ -598,10 +595,7 @@ fn measure_postgres_claims() {
                     if claimed.is_empty() {
                         return n;
                     }
-                    let results: Vec<Finish> = claimed
-                        .iter()
-                        .map(|c| Finish::Delivered { id: c.id })
-                        .collect();
+                    let results: Vec<Finish> = claimed.iter().map(Finish::delivered).collect();
                     store.finish(&results, t).unwrap();
                     n += claimed.len();
                 }
@@ -661,4 +655,122 @@ fn measure_two_hosts_delivery() {
             host.stop().await;
         }
     });
+}
+
+/// A database written by the previous version (schema 1, without lease
+/// tokens) is migrated in place by the first host that connects: rows keep
+/// their state; a row another host left in flight is released when its
+/// lease expires and claimed with a new token, so the old claim's result is
+/// stale; old delivered rows can be purged.
+#[test]
+fn a_version_1_database_is_migrated_in_place() {
+    let Some(url) = pg_server::database("migrate_from_v1") else {
+        return;
+    };
+    let dbname = url.rsplit('/').next().unwrap().to_owned();
+    let mut admin = pg_server::server().unwrap().client(&dbname).unwrap();
+    let t = Timestamp::now();
+    let long_ago = t.saturating_sub(Duration::from_secs(30 * 86_400));
+    admin
+        .batch_execute(
+            "CREATE TABLE outbox_schema (
+                 version    bigint      NOT NULL PRIMARY KEY,
+                 applied_at timestamptz NOT NULL DEFAULT now()
+             )",
+        )
+        .unwrap();
+    admin
+        .batch_execute(crate::postgres::schema::MIGRATIONS[0])
+        .unwrap();
+    admin
+        .execute("INSERT INTO outbox_schema (version) VALUES (1)", &[])
+        .unwrap();
+    let insert = "INSERT INTO outbox_notifications (id, idempotency_key, plugin, shop, kind, op, \
+         platform_id, updated_at, updated_at_micros, payload, status, attempts, enqueued_at, \
+         next_attempt_at, lease_expires_at, finished_at) \
+         VALUES ($1, $2, 'sync', 'shop-1', 'customer', 'saved', $3, '2026-01-01T00:00:00Z', $4, \
+           '{}', $5, 1, $6, $6, $7, $8)";
+    let (in_flight, delivered) = ("in_flight", "delivered");
+    admin
+        .execute(
+            insert,
+            &[
+                &1i64,
+                &"k1",
+                &"1",
+                &T0,
+                &in_flight,
+                &t.as_micros(),
+                &Some(t.as_micros()),
+                &None::<i64>,
+            ],
+        )
+        .unwrap();
+    admin
+        .execute(
+            insert,
+            &[
+                &2i64,
+                &"k2",
+                &"2",
+                &T0,
+                &delivered,
+                &long_ago.as_micros(),
+                &None::<i64>,
+                &Some(long_ago.as_micros()),
+            ],
+        )
+        .unwrap();
+    admin
+        .execute(
+            "INSERT INTO outbox_entities VALUES ('sync', 'shop-1', 'customer', '1', $1, 1), \
+               ('sync', 'shop-1', 'customer', '2', $1, 2)",
+            &[&T0],
+        )
+        .unwrap();
+    admin
+        .execute(
+            "SELECT setval(pg_get_serial_sequence('outbox_notifications', 'id'), 2)",
+            &[],
+        )
+        .unwrap();
+
+    let store = PostgresStore::connect(&url, 1).unwrap();
+    let versions: i64 = admin
+        .query_one("SELECT count(*) FROM outbox_schema", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!((versions, SCHEMA_VERSION), (2, 2));
+    let records = store.list(&Filter::default()).unwrap();
+    assert_eq!(records.len(), 2);
+    assert_eq!(
+        (records[1].status, records[1].lease_token),
+        (Status::InFlight, 0)
+    );
+    assert_eq!(records[0].status, Status::Delivered);
+
+    // The old version's claim expires, the row is claimed again, and that
+    // claim's result is stale.
+    let old_claim = Finish::Delivered {
+        id: 1,
+        lease_token: 0,
+    };
+    assert_eq!(store.release_expired_leases(t).unwrap(), 1);
+    let claimed = store
+        .claim_due(t, 10, Duration::from_secs(60))
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        (claimed.id, claimed.attempt, claimed.lease_token),
+        (1, 2, 1)
+    );
+    assert_eq!(store.finish_one(old_claim, t).unwrap(), Marked::StaleClaim);
+    assert_eq!(
+        store.finish_one(Finish::delivered(&claimed), t).unwrap(),
+        Marked::Applied
+    );
+    let week_ago = t.saturating_sub(Duration::from_secs(7 * 86_400));
+    assert_eq!(store.purge_finished(week_ago, 10).unwrap(), 1);
+    let out = store.enqueue_batch(&[customer("2", T0 - SEC)], t).unwrap();
+    assert!(matches!(out[0], EnqueueOutcome::Stale { .. }), "{out:?}");
 }

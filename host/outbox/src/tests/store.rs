@@ -16,8 +16,9 @@ use std::time::Duration;
 use super::{T0, customer, note, payload_micros, temp_store};
 use crate::admin::{self as cli, PurgeRequest, RetryRequest};
 use crate::{
-    EnqueueOutcome, EntityKind, Filter, Finish, Marked, Operation, OutboxError, OutboxStore,
-    Selector, SqliteStore, Status, Timestamp,
+    BoldApiSettings, Claimed, DeliverySettings, DeliveryWorker, EnqueueOutcome, EntityKind, Filter,
+    Finish, Marked, Operation, Outbox, OutboxError, OutboxSettings, OutboxStore, Selector,
+    SqliteStore, Status, Timestamp,
 };
 
 /// A backend under test, with a fresh empty queue.
@@ -152,7 +153,7 @@ pub(super) fn enqueue_claim_deliver_lifecycle(b: &dyn Backend) {
 
     let later = t.saturating_add(Duration::from_secs(1));
     assert_eq!(store.mark_delivered(a, later).unwrap(), Marked::Applied);
-    assert_eq!(store.mark_delivered(a, later).unwrap(), Marked::NotInFlight);
+    assert_eq!(store.mark_delivered(a, later).unwrap(), Marked::StaleClaim);
     let retry_at = later.saturating_add(Duration::from_secs(5));
     assert_eq!(
         store.mark_retry(b, later, retry_at, "HTTP 503").unwrap(),
@@ -382,7 +383,7 @@ pub(super) fn leases_come_back_after_a_crash(b: &dyn Backend) {
         .unwrap();
     assert_eq!(
         store.mark_delivered(released_id, restart).unwrap(),
-        Marked::NotInFlight
+        Marked::StaleClaim
     );
 }
 
@@ -424,10 +425,7 @@ pub(super) fn dead_letters_come_back_with_cli_retry(b: &dyn Backend) {
     assert_eq!(claimed.len(), 4);
     let results: Vec<Finish> = claimed
         .iter()
-        .map(|c| Finish::Dead {
-            id: c.id,
-            error: "HTTP 400".into(),
-        })
+        .map(|c| Finish::dead(c, "HTTP 400"))
         .collect();
     store.finish(&results, t).unwrap();
     let ids: Vec<i64> = claimed.iter().map(|c| c.id).collect();
@@ -728,6 +726,107 @@ fn schema_is_versioned() {
     );
 }
 
+/// A database written by the previous version (schema 1, without lease
+/// tokens) is migrated in place when it is opened: its rows keep their
+/// state, a row left in flight is released and claimed with a new token
+/// (the old claim's result is then stale), and old delivered rows can be
+/// purged.
+#[test]
+fn a_version_1_database_is_migrated_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("outbox.sqlite3");
+    let t = now();
+    let long_ago = t.saturating_sub(Duration::from_secs(30 * 86_400));
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE outbox_schema (version INTEGER NOT NULL)")
+            .unwrap();
+        conn.execute_batch(crate::sqlite::schema::MIGRATIONS[0])
+            .unwrap();
+        conn.execute("INSERT INTO outbox_schema (version) VALUES (1)", [])
+            .unwrap();
+        let insert = "INSERT INTO notifications (idempotency_key, plugin, shop, kind, op, \
+             platform_id, updated_at, updated_at_micros, payload, status, attempts, enqueued_at, \
+             next_attempt_at, lease_expires_at, finished_at) \
+             VALUES (?1, 'sync', 'shop-1', 'customer', 'saved', ?2, '2026-01-01T00:00:00Z', ?3, \
+               '{}', ?4, 1, ?5, ?5, ?6, ?7)";
+        conn.execute(
+            insert,
+            rusqlite::params![
+                "k1",
+                "1",
+                T0,
+                "in_flight",
+                t.as_micros(),
+                t.as_micros(),
+                None::<i64>
+            ],
+        )
+        .unwrap();
+        conn.execute(
+            insert,
+            rusqlite::params![
+                "k2",
+                "2",
+                T0,
+                "delivered",
+                long_ago.as_micros(),
+                None::<i64>,
+                long_ago.as_micros()
+            ],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO entities VALUES ('sync', 'shop-1', 'customer', '1', ?1, 1), \
+               ('sync', 'shop-1', 'customer', '2', ?1, 2)",
+            [T0],
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let versions: Vec<i64> = conn
+        .prepare("SELECT version FROM outbox_schema ORDER BY version")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(versions, vec![1, 2]);
+    assert_eq!(crate::sqlite::SCHEMA_VERSION, 2);
+    let records = store.list(&Filter::default()).unwrap();
+    assert_eq!(records.len(), 2);
+    assert_eq!(
+        (records[1].status, records[1].lease_token),
+        (Status::InFlight, 0)
+    );
+    assert_eq!(records[0].status, Status::Delivered);
+
+    // The claim made by the old version: its result, had it come now.
+    let old_claim = Finish::Delivered {
+        id: 1,
+        lease_token: 0,
+    };
+    // Start-up releases every lease; the row is claimed again.
+    assert_eq!(store.release_all_leases(t).unwrap(), 1);
+    let claimed = store.claim_due(t, 10, LEASE).unwrap().remove(0);
+    assert_eq!(
+        (claimed.id, claimed.attempt, claimed.lease_token),
+        (1, 2, 1)
+    );
+    assert_eq!(store.finish_one(old_claim, t).unwrap(), Marked::StaleClaim);
+    assert_eq!(
+        store.finish_one(Finish::delivered(&claimed), t).unwrap(),
+        Marked::Applied
+    );
+    // The retention finds the old delivered row; the entity's newest state
+    // is still known.
+    let week_ago = t.saturating_sub(Duration::from_secs(7 * 86_400));
+    assert_eq!(store.purge_finished(week_ago, 10).unwrap(), 1);
+    let out = store.enqueue_batch(&[customer("2", T0 - SEC)], t).unwrap();
+    assert!(matches!(out[0], EnqueueOutcome::Stale { .. }), "{out:?}");
+}
+
 #[cfg(unix)]
 #[test]
 fn the_database_is_private() {
@@ -758,10 +857,7 @@ pub(super) fn a_second_connection_can_work_at_the_same_time(b: &dyn Backend) {
     let mut delivered = 0;
     for _ in 0..10_000 {
         let claimed = second.claim_due(t, 16, LEASE).unwrap();
-        let results: Vec<Finish> = claimed
-            .iter()
-            .map(|c| Finish::Delivered { id: c.id })
-            .collect();
+        let results: Vec<Finish> = claimed.iter().map(Finish::delivered).collect();
         delivered += second.finish(&results, t).unwrap().len();
         second.list(&Filter::default()).unwrap();
         if delivered == 500 {
@@ -776,16 +872,19 @@ pub(super) fn a_second_connection_can_work_at_the_same_time(b: &dyn Backend) {
     assert_eq!(store.counts().unwrap().delivered, 500);
 }
 
-/// Random enqueues, claims, results, lease expiries, retries and purges on
-/// a few entities; after every step the invariants hold, and per entity the
-/// states claimed for sending never go back in time.
+/// Random enqueues, claims, results (some of claims whose lease expired
+/// since), lease expiries, retries and purges on a few entities; after
+/// every step the invariants hold, a result is recorded exactly when its
+/// claim is still the row's, and per entity the states claimed for sending
+/// never go back in time.
 pub(super) fn randomised_operations_keep_the_ordering_invariants(b: &dyn Backend) {
     let store = b.store();
     let mut rng = fastrand::Rng::with_seed(0x0b0c);
     let mut clock = now();
-    let mut in_flight: Vec<i64> = Vec::new();
+    // Claims not yet answered, and whether each still holds its row.
+    let mut in_flight: Vec<(Claimed, bool)> = Vec::new();
     let mut last_sent: HashMap<String, i64> = HashMap::new();
-    let mut claims = 0;
+    let (mut claims, mut stale) = (0, 0);
     for step in 0..1500 {
         match rng.u8(0..10) {
             0..=3 => {
@@ -813,35 +912,40 @@ pub(super) fn randomised_operations_keep_the_ordering_invariants(b: &dyn Backend
                         c.platform_id
                     );
                     *last = micros;
-                    in_flight.push(c.id);
+                    in_flight.push((c, true));
                 }
             }
             6..=7 if !in_flight.is_empty() => {
-                let id = in_flight.swap_remove(rng.usize(0..in_flight.len()));
-                let finish = match rng.u8(0..3) {
-                    0 => Finish::Delivered { id },
-                    1 => Finish::Retry {
-                        id,
-                        next_attempt_at: clock.saturating_add(Duration::from_secs(rng.u64(0..3))),
-                        error: "HTTP 503".into(),
-                    },
-                    _ => Finish::Dead {
-                        id,
-                        error: "HTTP 400".into(),
-                    },
+                let (c, current) = in_flight.swap_remove(rng.usize(0..in_flight.len()));
+                let later = clock.saturating_add(Duration::from_secs(rng.u64(0..3)));
+                let finish = match rng.u8(0..4) {
+                    0 => Finish::delivered(&c),
+                    1 => Finish::retry(&c, later, "HTTP 503"),
+                    2 => Finish::deferred(&c, later, "HTTP 401"),
+                    _ => Finish::dead(&c, "HTTP 400"),
                 };
-                store.finish(&[finish], clock).unwrap();
+                let marked = store.finish_one(finish, clock).unwrap();
+                assert_eq!(
+                    marked == Marked::StaleClaim,
+                    !current,
+                    "step {step}: {marked:?} for {c:?}"
+                );
+                stale += usize::from(!current);
             }
             8 => {
-                // Time passes; sometimes past every lease (a crash).
+                // Time passes; sometimes past every lease (a crash, or a
+                // claimer that is paused: its results come later, stale).
                 let jump = if rng.u8(0..4) == 0 {
                     LEASE
                 } else {
                     Duration::from_secs(1)
                 };
                 clock = clock.saturating_add(jump);
-                if store.release_expired_leases(clock).unwrap() > 0 {
-                    in_flight.clear();
+                store.release_expired_leases(clock).unwrap();
+                for (c, current) in &mut in_flight {
+                    if c.lease_expires_at <= clock {
+                        *current = false;
+                    }
                 }
             }
             _ => {
@@ -855,4 +959,226 @@ pub(super) fn randomised_operations_keep_the_ordering_invariants(b: &dyn Backend
         b.check_invariants(step);
     }
     assert!(claims > 100, "the run exercised claims ({claims})");
+    assert!(stale > 10, "the run exercised stale results ({stale})");
+}
+
+/// A claimer whose lease expired (a slow database, a paused process)
+/// records its result after the row was released and claimed again by
+/// another host: the late result changes nothing, and the row stays as the
+/// second claimer has it.
+pub(super) fn a_late_result_of_an_expired_claim_changes_nothing(b: &dyn Backend) {
+    let store = b.store();
+    let other = b.another();
+    let t = now();
+    store.enqueue_batch(&[customer("1", T0)], t).unwrap();
+    let first = store.claim_due(t, 10, LEASE).unwrap().remove(0);
+    let expired = t.saturating_add(LEASE);
+    assert_eq!(other.release_expired_leases(expired).unwrap(), 1);
+    let second = other.claim_due(expired, 10, LEASE).unwrap().remove(0);
+    assert_eq!((second.id, second.attempt), (first.id, 2));
+    assert_ne!(second.lease_token, first.lease_token);
+
+    // The first claimer's late results, of every kind, alone and in a
+    // batch with the second claimer's: none is recorded.
+    let late = expired.saturating_add(Duration::from_secs(1));
+    let retry_at = late.saturating_add(Duration::from_secs(60));
+    let lates = [
+        Finish::dead(&first, "HTTP 400"),
+        Finish::retry(&first, retry_at, "HTTP 503"),
+        Finish::deferred(&first, retry_at, "HTTP 401"),
+        Finish::delivered(&first),
+    ];
+    for result in &lates {
+        assert_eq!(
+            store.finish_one(result.clone(), late).unwrap(),
+            Marked::StaleClaim,
+            "{result:?}"
+        );
+    }
+    assert_eq!(
+        store.finish(&lates, late).unwrap(),
+        vec![Marked::StaleClaim; 4]
+    );
+    let record = store.list(&Filter::default()).unwrap().remove(0);
+    assert_eq!(record.status, Status::InFlight, "still the second claim's");
+    assert_eq!(record.attempts, 2);
+    assert_eq!(record.lease_expires_at, Some(expired.saturating_add(LEASE)));
+    assert_eq!(record.finished_at, None);
+    assert!(
+        store.claim_due(retry_at, 10, LEASE).unwrap().is_empty(),
+        "one in flight per entity"
+    );
+    let last_error = record.last_error.unwrap_or_default();
+    assert!(last_error.contains("lease expired"), "{last_error}");
+    // The second claimer's result counts, once.
+    let results = [Finish::delivered(&second), Finish::dead(&first, "HTTP 400")];
+    assert_eq!(
+        other.finish(&results, late).unwrap(),
+        vec![Marked::Applied, Marked::StaleClaim]
+    );
+    let record = store.list(&Filter::default()).unwrap().remove(0);
+    assert_eq!(record.status, Status::Delivered);
+    assert_eq!(record.finished_at, Some(late));
+    assert_eq!(
+        store.finish_one(Finish::delivered(&second), late).unwrap(),
+        Marked::StaleClaim,
+        "a result is recorded once"
+    );
+
+    // A late result after the release, before anyone claims the row again,
+    // changes nothing either: the row stays pending, due when released.
+    store.enqueue_batch(&[customer("2", T0)], late).unwrap();
+    let third = store.claim_due(late, 10, LEASE).unwrap().remove(0);
+    let expired = late.saturating_add(LEASE);
+    assert_eq!(other.release_expired_leases(expired).unwrap(), 1);
+    let result = Finish::retry(&third, retry_at.saturating_add(LEASE), "HTTP 503");
+    assert_eq!(
+        store.finish_one(result, expired).unwrap(),
+        Marked::StaleClaim
+    );
+    let record = store
+        .list(&Filter::default())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == third.id)
+        .unwrap();
+    assert_eq!(record.status, Status::Pending);
+    assert_eq!(record.next_attempt_at, Some(expired));
+    assert!(record.last_error.unwrap().contains("lease expired"));
+}
+
+/// The delivery worker's housekeeping deletes delivered and superseded
+/// rows finished longer ago than the retention (default 7 days); recent
+/// ones, dead letters, and pending rows stay, and the newest state of a
+/// purged entity is still remembered.
+pub(super) fn old_delivered_and_superseded_rows_are_purged_in_the_background(b: &dyn Backend) {
+    let store = b.store();
+    let real_now = Timestamp::now();
+    let old = real_now.saturating_sub(Duration::from_secs(8 * 86_400));
+    let recent = real_now.saturating_sub(Duration::from_secs(3600));
+    let tomorrow = real_now.saturating_add(Duration::from_secs(86_400));
+    // Finished 8 days ago: 1-5 and 6's newer state delivered, 6's first
+    // state superseded, a stale state of 1 (superseded), 7 dead.
+    let batch: Vec<_> = (1..=7).map(|i| customer(&i.to_string(), T0)).collect();
+    let first: Vec<i64> = store
+        .enqueue_batch(&batch, old)
+        .unwrap()
+        .iter()
+        .map(EnqueueOutcome::id)
+        .collect();
+    let stale = store
+        .enqueue_batch(&[customer("1", T0 - SEC)], old)
+        .unwrap()[0]
+        .id();
+    let newer6 = store
+        .enqueue_batch(&[customer("6", T0 + SEC)], old)
+        .unwrap()[0]
+        .id();
+    let claimed = store.claim_due(old, 10, LEASE).unwrap();
+    assert_eq!(claimed.len(), 7);
+    let results: Vec<Finish> = claimed
+        .iter()
+        .map(|c| match c.platform_id.as_str() {
+            "7" => Finish::dead(c, "HTTP 400"),
+            _ => Finish::delivered(c),
+        })
+        .collect();
+    store.finish(&results, old).unwrap();
+    // Finished an hour ago: 8 delivered, 9's first state superseded; 9's
+    // newer state is pending, due tomorrow.
+    let recent_ids: Vec<i64> = store
+        .enqueue_batch(&[customer("8", T0), customer("9", T0)], recent)
+        .unwrap()
+        .iter()
+        .map(EnqueueOutcome::id)
+        .collect();
+    let pending = store
+        .enqueue_batch(&[customer("9", T0 + SEC)], recent)
+        .unwrap()[0]
+        .id();
+    for c in store.claim_due(recent, 10, LEASE).unwrap() {
+        let result = if c.id == pending {
+            Finish::retry(&c, tomorrow, "HTTP 503")
+        } else {
+            Finish::delivered(&c)
+        };
+        store.finish(&[result], recent).unwrap();
+    }
+    let before = store.counts().unwrap();
+    assert_eq!(
+        (
+            before.delivered,
+            before.superseded,
+            before.dead,
+            before.pending
+        ),
+        (7, 3, 1, 1)
+    );
+    // One batch at a time, bounded, oldest first.
+    let week_ago = real_now.saturating_sub(Duration::from_secs(7 * 86_400));
+    assert_eq!(store.purge_finished(week_ago, 0).unwrap(), 0);
+    assert_eq!(store.purge_finished(week_ago, 3).unwrap(), 3);
+    assert_eq!(store.counts().unwrap().total(), 9);
+
+    // The worker's housekeeping (nothing is due, so it sends nothing), in
+    // batches of 2.
+    let settings = DeliverySettings::new(
+        BoldApiSettings {
+            base_url: "http://127.0.0.1:9".into(),
+            ..BoldApiSettings::default()
+        },
+        OutboxSettings {
+            purge_batch_size: 2,
+            ..OutboxSettings::default()
+        },
+    );
+    let stats = Arc::clone(&settings.stats);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let outbox = Outbox::start(Arc::clone(&store), &settings.outbox).unwrap();
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let tokens = |_: &str, _: &str| Some("t".to_owned());
+    let worker = {
+        let _runtime = rt.enter();
+        DeliveryWorker::spawn(outbox, Arc::new(tokens), settings, shutdown).unwrap()
+    };
+    // The store blocks: poll it from this thread, outside the runtime.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while (store.counts().unwrap().total() > 4 || stats.snapshot().purged < 5)
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    stop.send(true).unwrap();
+    rt.block_on(worker).unwrap();
+    let left = store.list(&Filter::default()).unwrap();
+    assert_eq!(
+        left.len(),
+        4,
+        "old delivered and superseded rows are purged: {left:#?}"
+    );
+    assert_eq!(stats.snapshot().purged, 5);
+    let left: HashMap<i64, Status> = left.iter().map(|r| (r.id, r.status)).collect();
+    let expected: HashMap<i64, Status> = [
+        (first[6], Status::Dead),
+        (recent_ids[0], Status::Delivered),
+        (recent_ids[1], Status::Superseded),
+        (pending, Status::Pending),
+    ]
+    .into_iter()
+    .collect();
+    for (id, status) in &expected {
+        assert_eq!(left.get(id), Some(status), "row {id}: {left:?}");
+    }
+    for id in first[..6].iter().chain([&stale, &newer6]) {
+        assert!(!left.contains_key(id), "old row {id} is purged: {left:?}");
+    }
+    // The newest state of a purged entity is still remembered.
+    let late = store
+        .enqueue_batch(&[customer("2", T0 - SEC)], real_now)
+        .unwrap();
+    assert!(matches!(late[0], EnqueueOutcome::Stale { .. }), "{late:?}");
 }
