@@ -119,12 +119,40 @@ pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
+/// Reads the secret file at `path` (named by `field`), and warns (never
+/// fails) when its group or others may read it: the secret is then as safe
+/// as every account on the machine.
+fn read_secret_file(path: &Path, field: &str) -> std::io::Result<String> {
+    use std::io::Read as _;
+
+    let mut file = std::fs::File::open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = file.metadata()?.permissions().mode() & 0o777;
+        if mode & 0o044 != 0 {
+            tracing::warn!(
+                file = %path.display(),
+                field,
+                mode = %format_args!("{mode:03o}"),
+                "a secret file is readable by its group or by others; `chmod go-r` it"
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = field;
+    let mut text = String::new();
+    file.read_to_string(&mut text)?;
+    Ok(text)
+}
+
 /// Reads a secret from one of two sources: `env` = (field name, variable
 /// names) or `file` = (field name, file names), exactly one of them set.
 /// One value, or two during a rotation, in the order written. An unset or
 /// empty variable, an unreadable or empty file, or no source at all is an
 /// error naming `path`, the field and the variable or file, never the value.
-/// Files lose one trailing newline.
+/// Files lose one trailing newline; a file its group or others may read is
+/// logged as a warning (unix).
 pub fn resolve_secret_source(
     path: &Path,
     env_source: (&str, Option<&OneOrTwo>),
@@ -154,7 +182,7 @@ pub fn resolve_secret_source(
             .names()
             .into_iter()
             .map(|file| {
-                let text = std::fs::read_to_string(file).map_err(|e| {
+                let text = read_secret_file(Path::new(file), file_field).map_err(|e| {
                     invalid(format!("field `{file_field}`: cannot read {file}: {e}"))
                 })?;
                 let value = text
@@ -174,5 +202,84 @@ pub fn resolve_secret_source(
         (Some(_), Some(_)) => Err(invalid(format!(
             "fields `{env_field}` and `{file_field}`: set only one of them"
         ))),
+    }
+}
+
+#[cfg(test)]
+#[cfg(unix)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// Log output written while a test runs.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+        type Writer = Captured;
+
+        fn make_writer(&'a self) -> Captured {
+            self.clone()
+        }
+    }
+
+    /// Reads the secret in a file of `mode`; returns the value and the log.
+    fn read_with_mode(mode: u32) -> (Vec<SecretValue>, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secret");
+        std::fs::write(&file, "s3cret-value\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        let names = OneOrTwo::One(file.display().to_string());
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(captured.clone())
+            .with_ansi(false)
+            .finish();
+        let secrets = tracing::subscriber::with_default(subscriber, || {
+            resolve_secret_source(
+                Path::new("plugin.toml"),
+                ("client_secret_env", None),
+                ("client_secret_file", Some(&names)),
+                &|_| None,
+            )
+        })
+        .unwrap();
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        (secrets, log)
+    }
+
+    #[test]
+    fn secret_files_others_can_read_are_warned_about() {
+        for mode in [0o644, 0o640, 0o604] {
+            let (secrets, log) = read_with_mode(mode);
+            assert_eq!(secrets, vec![SecretValue::new("s3cret-value")]);
+            assert!(log.contains("WARN"), "{mode:o}: {log}");
+            assert!(log.contains("readable by its group or by others"), "{log}");
+            assert!(log.contains("client_secret_file"), "{log}");
+            assert!(log.contains(&format!("{mode:03o}")), "{log}");
+            assert!(!log.contains("s3cret-value"), "the value leaked: {log}");
+        }
+    }
+
+    #[test]
+    fn private_secret_files_are_read_silently() {
+        for mode in [0o600, 0o400] {
+            let (secrets, log) = read_with_mode(mode);
+            assert_eq!(secrets, vec![SecretValue::new("s3cret-value")]);
+            assert!(log.is_empty(), "{mode:o}: {log}");
+        }
     }
 }

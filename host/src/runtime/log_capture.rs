@@ -120,39 +120,35 @@ impl LogSink {
     }
 
     /// Appends one structured record: `level message key=value …`.
+    #[cfg(test)]
     pub(crate) fn record(&self, level: LogLevel, message: &str, fields: &[(String, String)]) {
+        let mut record = self.begin(level, message);
+        for (key, value) in fields {
+            record.field(key, value);
+        }
+    }
+
+    /// Starts a record, `level message`, to which fields are added one by
+    /// one while there is room ([`Record::full`]), so that the `log` import
+    /// reads no more of the guest's fields than the log keeps. The line
+    /// ends when the record is dropped. The log is locked until then.
+    pub(crate) fn begin(&self, level: LogLevel, message: &str) -> Record<'_> {
         let mut buf = self.lock();
-        let len = level.as_str().len()
-            + 1
-            + message.len()
-            + fields
-                .iter()
-                .map(|(k, v)| k.len() + v.len() + 2)
-                .sum::<usize>()
-            + 1;
-        if buf.full() {
-            buf.dropped += len as u64;
-            return;
-        }
-        let mut line = String::with_capacity(len);
-        line.push_str(level.as_str());
-        line.push(' ');
-        line.push_str(message);
-        for (k, v) in fields {
-            line.push(' ');
-            line.push_str(k);
-            line.push('=');
-            line.push_str(v);
-        }
-        line.push('\n');
-        buf.push(&line);
+        buf.push(level.as_str());
+        buf.push(" ");
+        buf.push(message);
+        Record { buf }
     }
 
     /// Appends bytes the guest wrote to stdout or stderr.
     pub(crate) fn stream(&self, stream: Stream, bytes: &[u8]) {
         let mut buf = self.lock();
-        if buf.full() {
-            buf.dropped += bytes.len() as u64;
+        // Every byte kept takes at least a byte of room: only the part that
+        // can fit is decoded (a lossy decode may allocate a copy).
+        let room = buf.cap.saturating_sub(buf.text.len());
+        let (bytes, past_room) = bytes.split_at(bytes.len().min(room));
+        buf.dropped += past_room.len() as u64;
+        if bytes.is_empty() {
             return;
         }
         let text = String::from_utf8_lossy(bytes);
@@ -184,6 +180,39 @@ impl LogSink {
             sink: self.clone(),
             stream,
         }
+    }
+}
+
+/// A record being appended ([`LogSink::begin`]); dropping it ends the line.
+pub(crate) struct Record<'a> {
+    buf: MutexGuard<'a, Buffer>,
+}
+
+impl Record<'_> {
+    /// Appends ` key=value`.
+    pub(crate) fn field(&mut self, key: &str, value: &str) {
+        self.buf.push(" ");
+        self.buf.push(key);
+        self.buf.push("=");
+        self.buf.push(value);
+    }
+
+    /// Whether the log is full: anything more is dropped (and only
+    /// counted), so there is no need to read more of the guest's fields.
+    pub(crate) fn full(&self) -> bool {
+        self.buf.full()
+    }
+}
+
+impl Drop for Record<'_> {
+    fn drop(&mut self) {
+        self.buf.push("\n");
+    }
+}
+
+impl std::fmt::Debug for Record<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Record").finish_non_exhaustive()
     }
 }
 
@@ -290,6 +319,36 @@ mod tests {
         assert_eq!(log.text, "[stdout] 0");
         assert_eq!(log.dropped_bytes, 15 + "warn more\n".len() as u64);
         assert!(log.truncated());
+    }
+
+    #[test]
+    fn a_huge_write_is_cut_to_the_room_left_before_it_is_decoded() {
+        let sink = LogSink::new(16);
+        sink.stream(Stream::Stdout, b"ab");
+        sink.stream(Stream::Stderr, &[0xff; 1 << 20]);
+        let log = sink.snapshot();
+        // The cut input (4 bytes after "[stdout] ab"'s 11 and a prefix)
+        // decodes to replacement characters that do not fit either.
+        assert!(log.text.len() <= 16, "{:?}", log.text);
+        assert!(log.text.starts_with("[stdout] ab"));
+        assert!(log.dropped_bytes >= (1 << 20) - 16);
+        sink.stream(Stream::Stdout, b"more");
+        assert_eq!(sink.snapshot().dropped_bytes, log.dropped_bytes + 4);
+    }
+
+    #[test]
+    fn records_are_built_field_by_field_until_the_log_is_full() {
+        let sink = LogSink::new(24);
+        {
+            let mut record = sink.begin(LogLevel::Debug, "msg");
+            assert!(!record.full());
+            record.field("a", "1");
+            record.field("key", "a long value that does not fit");
+            assert!(record.full());
+        }
+        let log = sink.snapshot();
+        assert_eq!(log.text, "debug msg a=1 key=a long");
+        assert_eq!(log.dropped_bytes, " value that does not fit\n".len() as u64);
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! - [`limits`]: fuel, memory, deadline, output and log limits.
 //! - `log_capture`, `sandbox`: the store's state and the `log`/`config` imports.
 //! - [`outbound`]: the outbound-HTTP import for connectors.
+//! - `private_dir`: directories and files only the host's user may use
+//!   (the artifact cache, the SQLite outbox).
 //! - `spare`: sandboxes instantiated ahead of the next call.
 //! - [`threads`]: the sandbox threads ([`SandboxPool`]).
 
@@ -20,6 +22,7 @@ mod invocation;
 pub mod limits;
 mod log_capture;
 pub mod outbound;
+pub(crate) mod private_dir;
 mod sandbox;
 mod spare;
 pub mod threads;
@@ -29,7 +32,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmtime::Engine;
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 
 pub use cache::{ArtifactCache, CacheError, CacheOutcome};
 pub use call::{BoldCall, Call};
@@ -37,10 +40,11 @@ pub use engine::{EPOCH_TICK, EngineSettings};
 pub use invocation::{Invocation, Output, Report};
 pub use limits::Limits;
 pub use log_capture::{InvocationLog, LogLevel};
+pub use private_dir::PrivateDirError;
 pub use threads::SandboxPool;
 
+use bindings::CheckoutPluginPre;
 use bindings::connector::PlatformConnectorPre;
-use bindings::{CheckoutPlugin, CheckoutPluginPre};
 use invocation::WorldPre;
 use outbound::{OutboundClient, OutboundGrant};
 use sandbox::{Outbound, Sandbox};
@@ -162,19 +166,9 @@ impl Runtime {
         let engine = engine::build_engine(settings).map_err(|e| RuntimeError::Engine(e.into()))?;
         let mut linker = Linker::<Sandbox>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(link_error("wasi"))?;
-        CheckoutPlugin::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
-            .map_err(link_error("checkout-plugin"))?;
-        // The connector world's own imports (its shared ones are above).
-        bindings::connector::checkout::plugin::connector_types::add_to_linker::<_, HasSelf<_>>(
-            &mut linker,
-            |s| s,
-        )
-        .map_err(link_error("connector-types"))?;
-        bindings::connector::checkout::plugin::outbound_http::add_to_linker::<_, HasSelf<_>>(
-            &mut linker,
-            |s| s,
-        )
-        .map_err(link_error("outbound-http"))?;
+        // The imports of both worlds: `log`, `config` and `outbound-http`
+        // read guest strings and lists in place, within their caps.
+        sandbox::add_to_linker(&mut linker).map_err(link_error("host imports"))?;
         let outbound = OutboundClient::new()?;
         engine::spawn_epoch_ticker(&engine)?;
         // A quarter of the pool at most, so calls that find no spare still

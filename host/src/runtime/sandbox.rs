@@ -1,22 +1,38 @@
 //! The state of one sandbox (one store, one invocation): WASI with nothing
-//! granted, the plugin's config, the capped log and the memory limiter.
+//! granted, the plugin's config, the capped log and the memory limiter; and
+//! the host's own imports (`log`, `config`, `outbound-http`).
+//!
+//! The imports that take guest data are linked by hand ([`add_to_linker`])
+//! rather than through the generated bindings, which copy every string and
+//! list into host memory before the import runs. A list may hold the same
+//! string many times (100,000 fields pointing at one 1 MiB string are
+//! 100 GiB once copied), so here the guest's strings and lists are read in
+//! place (`WasmStr`, `WasmList`) and copied only within the import's caps.
 
 use std::sync::Arc;
 
-use wasmtime::ResourceLimiter;
-use wasmtime::component::ResourceTable;
+use wasmtime::component::{HasSelf, Linker, ResourceTable, WasmList, WasmStr};
+use wasmtime::{ResourceLimiter, StoreContextMut};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use super::bindings::checkout::plugin::{config, log, types};
+use super::bindings::checkout::plugin::{log, types};
 use super::bindings::connector::checkout::plugin::{connector_types, outbound_http};
 use super::log_capture::{LogLevel, LogSink, Stream};
-use super::outbound::{OutboundClient, OutboundGrant};
+use super::outbound::{GuestRequest, OutboundClient, OutboundGrant};
 
 /// The plugin's settings as the `config` import serves them.
 pub type PluginConfig = Arc<[(String, String)]>;
 
 /// Table growth a guest may ask for (elements); Rust guests use a handful.
 const MAX_TABLE_ELEMENTS: usize = 100_000;
+
+/// Largest `wasi:random` request (`get-random-bytes`,
+/// `get-insecure-random-bytes`), in bytes; a larger one traps. The host
+/// allocates and fills the bytes synchronously, outside the guest's memory
+/// limit and deadline (wasmtime-wasi allows 64 MiB). Guests ask for little:
+/// `getrandom` on `wasm32-wasip2` calls `get-random-u64`, and libc's
+/// `getentropy` takes 256 bytes at most.
+pub(crate) const MAX_RANDOM_BYTES: u64 = 64 * 1024;
 
 /// Enforces the plugin's memory limit and remembers the peak.
 #[derive(Debug)]
@@ -112,13 +128,14 @@ impl Sandbox {
     ) -> Self {
         // Nothing granted: no preopened directories, no environment, no
         // arguments, no network; stdin is empty; stdout and stderr go to the
-        // invocation's capped log.
+        // invocation's capped log; random bytes in small requests only.
         let wasi = WasiCtx::builder()
             .stdout(log.output(Stream::Stdout))
             .stderr(log.output(Stream::Stderr))
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
+            .max_random_size(MAX_RANDOM_BYTES)
             .build();
         Self {
             wasi,
@@ -142,69 +159,126 @@ impl WasiView for Sandbox {
 
 impl types::Host for Sandbox {}
 
-impl log::Host for Sandbox {
-    fn log(&mut self, level: log::Level, message: String, fields: Vec<(String, String)>) {
-        let level = match level {
-            log::Level::Trace => LogLevel::Trace,
-            log::Level::Debug => LogLevel::Debug,
-            log::Level::Info => LogLevel::Info,
-            log::Level::Warn => LogLevel::Warn,
-            log::Level::Error => LogLevel::Error,
-        };
-        self.log.record(level, &message, &fields);
-    }
-}
-
-impl config::Host for Sandbox {
-    fn get(&mut self, key: String) -> Option<String> {
-        self.config
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.clone())
-    }
-
-    fn all(&mut self) -> Vec<(String, String)> {
-        self.config.to_vec()
-    }
-}
-
 impl connector_types::Host for Sandbox {}
 
-impl outbound_http::Host for Sandbox {
-    async fn send(
-        &mut self,
-        request: outbound_http::Request,
-    ) -> Result<outbound_http::Response, outbound_http::Error> {
-        let Some(outbound) = &mut self.outbound else {
-            return Err(outbound_http::Error::NotAllowed(
-                "this plugin is granted no outbound HTTP".into(),
-            ));
-        };
-        if outbound.made >= outbound.grant.max_requests {
-            return Err(outbound_http::Error::TooManyRequests);
+/// WIT instance names of the imports linked by hand (guests built against
+/// any `checkout:plugin@0.1.x` find them: the linker matches semver).
+const LOG: &str = "checkout:plugin/log@0.1.0";
+const CONFIG: &str = "checkout:plugin/config@0.1.0";
+const OUTBOUND_HTTP: &str = "checkout:plugin/outbound-http@0.1.0";
+
+/// Links the host's imports of both worlds (WASI is linked separately):
+/// `types` and `connector-types` (types only) through the generated
+/// bindings, and `log`, `config` and `outbound-http` by hand, reading the
+/// guest's strings and lists in place.
+pub(crate) fn add_to_linker(linker: &mut Linker<Sandbox>) -> wasmtime::Result<()> {
+    types::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    connector_types::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+    linker.instance(LOG)?.func_wrap("log", log_import)?;
+    let mut config = linker.instance(CONFIG)?;
+    config.func_wrap("get", config_get)?;
+    config.func_wrap("all", |store: StoreContextMut<'_, Sandbox>, (): ()| {
+        Ok((store.data().config.to_vec(),))
+    })?;
+    linker.instance(OUTBOUND_HTTP)?.func_wrap_async(
+        "send",
+        |store: StoreContextMut<'_, Sandbox>, (request,): (GuestRequest,)| {
+            Box::new(async move {
+                let mut store = store;
+                Ok((outbound_send(&mut store, request).await?,))
+            })
+        },
+    )?;
+    Ok(())
+}
+
+/// `log.log(level, message, fields)`: the message, then fields one by one
+/// while the invocation's log has room; fields past that are not read (nor
+/// counted in the dropped bytes). Nothing is copied but what the log keeps.
+/// Each string read is checked as UTF-8 whole, and at most one field is
+/// read past the room left, so a call reads at most a few times the guest's
+/// memory, however many times its list repeats a string.
+fn log_import(
+    mut store: StoreContextMut<'_, Sandbox>,
+    (level, message, fields): (log::Level, WasmStr, WasmList<(WasmStr, WasmStr)>),
+) -> wasmtime::Result<()> {
+    let level = match level {
+        log::Level::Trace => LogLevel::Trace,
+        log::Level::Debug => LogLevel::Debug,
+        log::Level::Info => LogLevel::Info,
+        log::Level::Warn => LogLevel::Warn,
+        log::Level::Error => LogLevel::Error,
+    };
+    let sink = store.data().log.clone();
+    let mut record = sink.begin(level, &message.to_str(&store)?);
+    for index in 0..fields.len() {
+        if record.full() {
+            break;
         }
-        outbound.made += 1;
-        let (client, grant) = (outbound.client.clone(), outbound.grant.clone());
-        let method = request.method.clone();
-        let started = std::time::Instant::now();
-        let result = client.send(&grant, request).await;
-        let outcome = match &result {
-            Ok(response) => response.status.to_string(),
-            Err(err) => format!("{err:?}")
-                .split('(')
-                .next()
-                .unwrap_or("error")
-                .to_owned(),
+        let Some(field) = fields.get(&mut store, index) else {
+            break;
         };
-        // The URL may carry personal data or tokens: log method and outcome.
-        tracing::debug!(
-            %method,
-            %outcome,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "outbound request"
-        );
-        result
+        let (key, value) = field?;
+        record.field(&key.to_str(&store)?, &value.to_str(&store)?);
     }
+    Ok(())
+}
+
+/// `config.get(key)`: the key is compared in place, never copied.
+fn config_get(
+    store: StoreContextMut<'_, Sandbox>,
+    (key,): (WasmStr,),
+) -> wasmtime::Result<(Option<String>,)> {
+    let key = key.to_str(&store)?;
+    let value = store
+        .data()
+        .config
+        .iter()
+        .find(|(k, _)| *k == *key)
+        .map(|(_, v)| v.clone());
+    Ok((value,))
+}
+
+/// `outbound-http.send(request)`: counted against the grant, read within
+/// its caps ([`GuestRequest::read`]), then sent; the guest is suspended,
+/// not a host thread, while it runs.
+async fn outbound_send(
+    store: &mut StoreContextMut<'_, Sandbox>,
+    request: GuestRequest,
+) -> wasmtime::Result<Result<outbound_http::Response, outbound_http::Error>> {
+    let Some(outbound) = &mut store.data_mut().outbound else {
+        return Ok(Err(outbound_http::Error::NotAllowed(
+            "this plugin is granted no outbound HTTP".into(),
+        )));
+    };
+    if outbound.made >= outbound.grant.max_requests {
+        return Ok(Err(outbound_http::Error::TooManyRequests));
+    }
+    outbound.made += 1;
+    let (client, grant) = (outbound.client.clone(), outbound.grant.clone());
+    let request = match request.read(store, &grant)? {
+        Ok(request) => request,
+        Err(err) => return Ok(Err(err)),
+    };
+    let method = request.method.clone();
+    let started = std::time::Instant::now();
+    let result = client.send(&grant, request).await;
+    let outcome = match &result {
+        Ok(response) => response.status.to_string(),
+        Err(err) => format!("{err:?}")
+            .split('(')
+            .next()
+            .unwrap_or("error")
+            .to_owned(),
+    };
+    // The URL may carry personal data or tokens: log method and outcome.
+    tracing::debug!(
+        %method,
+        %outcome,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "outbound request"
+    );
+    Ok(result)
 }
 
 #[cfg(test)]

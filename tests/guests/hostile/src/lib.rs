@@ -22,6 +22,8 @@
 //! | `instance_state` | returns one `generic` action of type `instance_state` whose data is `{"calls":N,"heap_marker_seen":B}`: `calls` counts the events this instance has handled (a static), `heap_marker_seen` tells whether fresh heap memory holds the marker an earlier event wrote there; a fresh instance per event always answers `{"calls":1,"heap_marker_seen":false}` |
 //! | `invalid_output` | returns a `generic` action of type `add_note` whose data is `not json {` |
 //! | `handler_error`  | returns `handler-error::failed("something went wrong")` |
+//! | `huge_random`    | asks `wasi:random/random.get-random-bytes` for 64 MiB at once (wasmtime-wasi's default cap), then returns `add-note` with the length it got |
+//! | `log_amplified`  | one `log` call whose 100,000 fields all point at the same 1 MiB string (100 GiB if the host copied every field; under 8 MiB of guest memory), then returns `add-note("survived")` |
 //! | anything else    | returns `handler-error::unsupported` |
 //!
 //! `handle-override`: kind `echo` answers the body as is; other kinds are
@@ -48,6 +50,8 @@ pub const EVENTS: &[&str] = &[
     "instance_state",
     "invalid_output",
     "handler_error",
+    "huge_random",
+    "log_amplified",
 ];
 
 /// Bindings generated from `wit/` (the path is relative to this crate's
@@ -62,6 +66,28 @@ mod bindings {
 
     use super::Hostile;
     export!(Hostile with_types_in self);
+}
+
+/// `wasi:random/random@0.2.0` as the WASI 0.2.0 release defines it, to call
+/// `get-random-bytes` directly (std only ever asks it for a few bytes).
+#[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code, missing_docs, missing_debug_implementations)]
+mod wasi_random {
+    wit_bindgen::generate!({
+        inline: "
+            package wasi:random@0.2.0;
+
+            interface random {
+                get-random-bytes: func(len: u64) -> list<u8>;
+                get-random-u64: func() -> u64;
+            }
+
+            world hostile-random {
+                import random;
+            }
+        ",
+        world: "hostile-random",
+    });
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -107,6 +133,15 @@ mod guest {
                 "instance_state" => Ok(vec![generic("instance_state", instance_state())]),
                 "invalid_output" => Ok(vec![generic("add_note", "not json {".to_owned())]),
                 "handler_error" => Err(HandlerError::Failed("something went wrong".to_owned())),
+                "huge_random" => {
+                    use crate::wasi_random::wasi::random::random;
+                    let bytes = random::get_random_bytes(black_box(64 << 20));
+                    Ok(vec![Action::AddNote(format!("got {} bytes", bytes.len()))])
+                }
+                "log_amplified" => {
+                    log_amplified();
+                    Ok(vec![Action::AddNote("survived".to_owned())])
+                }
                 _ => Err(HandlerError::Unsupported),
             }
         }
@@ -225,6 +260,31 @@ mod guest {
         for _ in 0..1024 {
             let _ = writeln!(stderr, "{line}");
         }
+    }
+
+    /// One log record whose fields all alias one 1 MiB string: the guest
+    /// holds 1 MiB of text and 100,000 (pointer, length) pairs, but lifting
+    /// the list field by field would copy 100 GiB on the host.
+    fn log_amplified() {
+        const FIELDS: usize = 100_000;
+        let big = "f".repeat(1 << 20);
+        let mut fields: Vec<(String, String)> = Vec::with_capacity(FIELDS);
+        // SAFETY: every value is a `String` header over `big`'s buffer. They
+        // are only read (by the import's lowering), and `set_len(0)` forgets
+        // them before the vector is dropped, so no buffer is freed twice.
+        #[allow(unsafe_code)]
+        unsafe {
+            let (ptr, len) = (big.as_ptr().cast_mut(), big.len());
+            for i in 0..FIELDS {
+                let alias = String::from_raw_parts(ptr, len, len);
+                fields.as_mut_ptr().add(i).write((String::new(), alias));
+            }
+            fields.set_len(FIELDS);
+            log::log(Level::Info, "amplified", black_box(&fields));
+            fields.set_len(0);
+        }
+        drop(fields);
+        drop(big);
     }
 
     fn wasi_probe() -> String {

@@ -1,12 +1,15 @@
 //! The connector world in the runtime, in-process: which world a component
 //! satisfies, calls of the other world refused, notifications checked, and
-//! outbound HTTP refused without a grant.
+//! outbound HTTP refused without a grant, or to a granted name that
+//! resolves to the host itself.
 
 use plugin_host::dispatch::Answer;
 use plugin_host::dispatch::notifications::NotificationKind;
 use plugin_host::fault::FaultKind;
+use plugin_host::runtime::outbound::OutboundGrant;
 use plugin_host::runtime::{BoldCall, Call};
 use plugin_tests::guests::{EXAMPLE_CHECKOUT, PLATFORM_SYNC};
+use plugin_tests::mocks::MockPlatform;
 use plugin_tests::support::{fixture_body, load, settings};
 
 /// The text of a platform-sync fixture (`plugins/platform-sync/fixtures`).
@@ -106,4 +109,66 @@ async fn outbound_http_is_refused_without_a_grant() {
         "{}",
         fault.reason
     );
+}
+
+/// A Bold "update customer" call, which makes platform-sync call the
+/// platform API.
+fn update_customer() -> Call {
+    Call::BoldRequest(BoldCall {
+        method: "PUT".into(),
+        shop_identifier: "shop".into(),
+        path: "customers/4242".into(),
+        query: String::new(),
+        body: sync_fixture_body("update-customer"),
+    })
+}
+
+#[tokio::test]
+async fn a_granted_name_that_resolves_to_the_host_itself_is_not_reached() {
+    let customer: serde_json::Value =
+        serde_json::from_str(&sync_fixture_body("platform-customer-4242")).expect("JSON");
+    let platform = MockPlatform::start("platform-token", vec![customer]).await;
+    let port = platform.addr.port();
+    let connector = |granted: String, url: String| {
+        let mut s = settings(
+            "platform-sync",
+            &[
+                ("platform_api_url", &url),
+                ("platform_api_token", "platform-token"),
+            ],
+        );
+        s.runtime.outbound = Some(OutboundGrant {
+            allowed_hosts: [granted].into(),
+            ..OutboundGrant::default()
+        });
+        load(PLATFORM_SYNC, s)
+    };
+
+    // The platform granted by a name, `localhost`, that resolves to
+    // loopback: refused at the connection, nothing reaches the platform.
+    let by_name = connector(
+        format!("localhost:{port}"),
+        format!("http://localhost:{port}"),
+    );
+    let fault = by_name
+        .invoke(&update_customer())
+        .await
+        .outcome
+        .unwrap_err();
+    assert_eq!(fault.kind, FaultKind::HandlerError, "{fault}");
+    assert!(
+        fault.reason.contains("not allowed")
+            && fault
+                .reason
+                .contains("`localhost` resolves only to addresses the host does not connect to"),
+        "{}",
+        fault.reason
+    );
+    assert!(platform.requests().is_empty(), "{:?}", platform.requests());
+
+    // The same platform granted as the IP literal it listens on is reached.
+    let literal = connector(platform.addr.to_string(), platform.url());
+    let invocation = literal.invoke(&update_customer()).await;
+    assert!(invocation.outcome.is_ok(), "{:?}", invocation.outcome);
+    assert!(!platform.requests().is_empty());
 }

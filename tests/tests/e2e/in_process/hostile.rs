@@ -156,6 +156,45 @@ async fn a_log_flood_is_truncated_never_trapped() {
 }
 
 #[tokio::test]
+async fn huge_random_requests_trap_before_the_host_allocates_them() {
+    // wasmtime-wasi's default cap (64 MiB) would have the host allocate and
+    // fill 64 MiB synchronously, outside the guest's memory limit and past
+    // its deadline; the host caps a request at 64 KiB.
+    let plugin = hostile(|s| s.limits.timeout_ms = 5_000);
+    let invocation = expect_fault(&plugin, "huge_random", FaultKind::Trap).await;
+    let fault = invocation.outcome.expect_err("trap");
+    assert!(
+        fault.reason.contains("exceeds limit 65536"),
+        "expected the random-size cap, got {fault}"
+    );
+    let elapsed = invocation.report.elapsed;
+    assert!(elapsed < Duration::from_millis(100), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn a_log_record_with_aliased_fields_is_truncated_never_copied_whole() {
+    // 100,000 fields that all point at one 1 MiB string: the host reads
+    // what fits in the log and no more (copying every field would be
+    // 100 GiB, and wasmtime's own per-call bound, 128 MiB, traps).
+    let plugin = hostile(|s| s.limits.timeout_ms = 5_000);
+    let invocation = run(&plugin, "log_amplified").await;
+    assert_eq!(
+        actions(&invocation),
+        json!([{"type": "add_note", "data": {"note": "survived"}}])
+    );
+    let log = &invocation.report.log;
+    assert!(
+        log.text.starts_with("info amplified =fff"),
+        "{}",
+        &log.text[..40.min(log.text.len())]
+    );
+    assert!(log.text.len() as u64 <= invocation.report.log_limit);
+    assert!(log.truncated());
+    let elapsed = invocation.report.elapsed;
+    assert!(elapsed < Duration::from_millis(500), "{elapsed:?}");
+}
+
+#[tokio::test]
 async fn sleeping_on_a_wasi_clock_is_bounded_by_the_deadline() {
     let plugin = hostile(|_| {});
     let invocation = expect_fault(&plugin, "sleep", FaultKind::Timeout).await;

@@ -730,6 +730,38 @@ async fn a_connector_cannot_reach_hosts_its_manifest_does_not_grant() {
     );
 }
 
+/// The data directory, the artifact cache and the SQLite outbox are the
+/// host user's alone: the host creates the directories 0700 and the
+/// outbox's lock file 0600.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_host_creates_its_data_directories_private() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let platform = MockPlatform::start(PLATFORM_TOKEN, vec![]).await;
+    let bold = MockBold::start().await;
+    let setup = Setup::new(&platform, &bold, "");
+    let server = setup.start();
+    let data = setup.dir.path().join("data");
+    let lock = data.join("outbox").join("outbox.lock");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !lock.exists() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mode = |path: PathBuf| {
+        let meta = std::fs::metadata(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}\n{}", path.display(), server.logs()));
+        (path, meta.permissions().mode() & 0o777)
+    };
+    for dir in [data.clone(), data.join("cache"), data.join("outbox")] {
+        let (path, mode) = mode(dir);
+        assert_eq!(mode, 0o700, "{} is {mode:03o}", path.display());
+    }
+    let (path, lock_mode) = mode(lock);
+    assert_eq!(lock_mode, 0o600, "{} is {lock_mode:03o}", path.display());
+    drop(server);
+}
+
 /// A platform product webhook body.
 fn product(id: &str, updated_at: &str) -> Value {
     json!({
