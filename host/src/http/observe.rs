@@ -110,8 +110,11 @@ impl Drop for Unfinished<'_> {
         self.span.record("outcome", "cancelled");
         self.span
             .record("duration_us", self.started.elapsed().as_micros() as u64);
-        self.span
-            .in_scope(|| tracing::info!("request cancelled: the client went away"));
+        self.span.in_scope(|| {
+            tracing::info!(
+                "request cancelled before its answer (the client went away, or shutdown closed it)"
+            )
+        });
         self.metrics
             .requests
             .get_or_create(&RequestLabels {
