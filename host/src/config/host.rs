@@ -356,11 +356,12 @@ impl HostConfig {
                 path.display()
             ));
         }
-        let sandboxes: usize = config
+        // Saturating: manifests may set any max_concurrency (found by fuzzing).
+        let sandboxes = config
             .plugins
             .iter()
             .map(|p| p.manifest.max_concurrency)
-            .sum();
+            .fold(0usize, usize::saturating_add);
         // Spares (`engine.prewarm`) may hold up to a quarter of the pool.
         let pool = config.engine.max_concurrent_instances as usize;
         let spares = if config.engine.prewarm { pool / 4 } else { 0 };

@@ -1,0 +1,9 @@
+//! `Manifest::parse` on arbitrary text (properties: `../harness.rs`).
+#![no_main]
+
+#[path = "../harness.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = harness::manifest(data);
+});
