@@ -18,11 +18,11 @@ const SECRET: &str = "swap-secret";
 
 /// Which plugin answered `order_submitted_us`: gift-wrap adds a line item,
 /// example-checkout a fee.
-fn answered_by(body: &Value) -> &'static str {
+fn answered_by(body: &Value) -> Option<&'static str> {
     match body["actions"][0]["type"].as_str() {
-        Some("add_line_item_by_platform_variant") => "gift-wrap",
-        Some("add_fee") => "example-checkout",
-        _ => "unexpected",
+        Some("add_line_item_by_platform_variant") => Some("gift-wrap"),
+        Some("add_fee") => Some("example-checkout"),
+        _ => None,
     }
 }
 
@@ -53,8 +53,9 @@ fn load(
                     let status = response.status();
                     let text = response.text().await.unwrap_or_default();
                     let parsed: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-                    if status == 200 && parsed["success"] == Value::Bool(true) {
-                        results.push(Ok(answered_by(&parsed)));
+                    let by = answered_by(&parsed);
+                    if let (200, Some(by)) = (status.as_u16(), by) {
+                        results.push(Ok(by));
                     } else {
                         results.push(Err(format!("{status}: {text}")));
                     }
@@ -65,7 +66,7 @@ fn load(
         .collect()
 }
 
-async fn current_answer(server: &TestServer) -> &'static str {
+async fn current_answer(server: &TestServer) -> Option<&'static str> {
     let client = reqwest::Client::new();
     let response = signed_post(
         &client,
@@ -82,7 +83,7 @@ async fn current_answer(server: &TestServer) -> &'static str {
 async fn wait_for_answer(server: &TestServer, expected: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
-        if current_answer(server).await == expected {
+        if current_answer(server).await == Some(expected) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -95,10 +96,15 @@ async fn a_changed_component_reloads_under_load_with_zero_failures() {
     let dir = tempfile::tempdir().expect("tempdir");
     let component = dir.path().join("swap.wasm");
     std::fs::copy(GIFT_WRAP, &component).expect("copy");
-    let spec = PluginSpec::new("swap", component.to_str().expect("utf-8"), SECRET);
+    // A fault answers `success: false` with its kind, so the failure says
+    // which; the deadline is wide because this test is about reload, and on
+    // a 2-core CI machine the reload's compile and the other tests compete
+    // with the requests for the CPU (a 100 ms deadline was once missed).
+    let spec = PluginSpec::new("swap", component.to_str().expect("utf-8"), SECRET)
+        .with("on_error = \"fail\"\n[limits]\ntimeout_ms = 2000");
     let host = write_config(dir.path(), std::slice::from_ref(&spec), "");
     let server = TestServer::start(BIN, &host, &[spec], &[]);
-    assert_eq!(current_answer(&server).await, "gift-wrap");
+    assert_eq!(current_answer(&server).await, Some("gift-wrap"));
 
     let stop = Arc::new(AtomicBool::new(false));
     let workers = load(&server, 4, stop.clone());
@@ -110,7 +116,7 @@ async fn a_changed_component_reloads_under_load_with_zero_failures() {
     // A broken component is rejected; the version serving keeps serving.
     std::fs::write(&component, b"\0asm\x0d\0\x01\0 this is not a component").expect("write");
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(current_answer(&server).await, "example-checkout");
+    assert_eq!(current_answer(&server).await, Some("example-checkout"));
 
     replace_file(GIFT_WRAP, &component);
     wait_for_answer(&server, "gift-wrap").await;
@@ -122,7 +128,10 @@ async fn a_changed_component_reloads_under_load_with_zero_failures() {
         for result in worker.await.expect("join") {
             match result {
                 Ok(by) => *answered.entry(by).or_insert(0) += 1,
-                Err(failure) => panic!("a request failed during reload: {failure}"),
+                Err(failure) => panic!(
+                    "a request failed during reload: {failure}; log:\n{}",
+                    server.logs()
+                ),
             }
         }
     }
@@ -134,7 +143,6 @@ async fn a_changed_component_reloads_under_load_with_zero_failures() {
         answered.get("example-checkout").copied().unwrap_or(0) > 0,
         "{answered:?}"
     );
-    assert!(!answered.contains_key("unexpected"), "{answered:?}");
 
     let logs = server.logs();
     assert!(logs.contains("previous version keeps serving"), "{logs}");
@@ -160,7 +168,7 @@ async fn sighup_reloads_a_changed_manifest() {
     let spec = PluginSpec::new("swap", GIFT_WRAP, SECRET);
     let host = write_config(dir.path(), std::slice::from_ref(&spec), "watch = false\n");
     let mut server = TestServer::start(BIN, &host, std::slice::from_ref(&spec), &[]);
-    assert_eq!(current_answer(&server).await, "gift-wrap");
+    assert_eq!(current_answer(&server).await, Some("gift-wrap"));
 
     // Point the manifest at another component: nothing happens until SIGHUP.
     let changed = PluginSpec::new("swap", EXAMPLE_CHECKOUT, SECRET);
@@ -172,7 +180,7 @@ async fn sighup_reloads_a_changed_manifest() {
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(
         current_answer(&server).await,
-        "gift-wrap",
+        Some("gift-wrap"),
         "no watch: no reload"
     );
 
@@ -187,7 +195,7 @@ async fn sighup_reloads_a_changed_manifest() {
     .expect("write");
     server.signal("HUP");
     tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(current_answer(&server).await, "example-checkout");
+    assert_eq!(current_answer(&server).await, Some("example-checkout"));
     assert!(
         server.logs().contains("reload refused"),
         "{}",
