@@ -334,11 +334,10 @@ fn child<'a>(raw: &'a str, segment: &str) -> Result<Option<&'a str>, String> {
             found
         }
         Some(b'[') => {
-            let position = segment
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-                .then(|| segment.parse::<usize>().ok())
-                .flatten();
+            // RFC 6901: an index is `0` or digits without a leading zero.
+            let canonical = segment == "0"
+                || (!segment.starts_with('0') && segment.bytes().all(|b| b.is_ascii_digit()));
+            let position = canonical.then(|| segment.parse::<usize>().ok()).flatten();
             match position {
                 Some(n) => {
                     let (mut seen, mut found) = (0, None);

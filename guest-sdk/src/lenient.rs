@@ -154,11 +154,35 @@ where
 /// One list entry; `None` when it is empty (`[]`, `{}` or `null`).
 struct Entry<T>(Option<T>);
 
-/// Counts the elements or entries a decoder pulled out of a sequence or map,
-/// to tell an empty `[]`/`{}` from a real entry without buffering it.
+/// Watches what a decoder pulled out of a sequence or map, to tell an empty
+/// `[]`/`{}` from a real entry without buffering it: an entry is empty only
+/// when nothing was taken, the end was seen (or is next) and no read failed.
 struct Counting<A> {
     inner: A,
     taken: usize,
+    saw_end: bool,
+    failed: bool,
+}
+
+impl<A> Counting<A> {
+    fn new(inner: A) -> Self {
+        Self {
+            inner,
+            taken: 0,
+            saw_end: false,
+            failed: false,
+        }
+    }
+
+    /// Records the outcome of one read from `inner`.
+    fn record<T, E>(&mut self, next: Result<Option<T>, E>) -> Result<Option<T>, E> {
+        match &next {
+            Ok(Some(_)) => self.taken += 1,
+            Ok(None) => self.saw_end = true,
+            Err(_) => self.failed = true,
+        }
+        next
+    }
 }
 
 impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Counting<A> {
@@ -168,11 +192,8 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Counting<A> {
         &mut self,
         seed: S,
     ) -> Result<Option<S::Value>, A::Error> {
-        let next = self.inner.next_element_seed(seed)?;
-        if next.is_some() {
-            self.taken += 1;
-        }
-        Ok(next)
+        let next = self.inner.next_element_seed(seed);
+        self.record(next)
     }
 }
 
@@ -183,15 +204,14 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Counting<A> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
-        let next = self.inner.next_key_seed(seed)?;
-        if next.is_some() {
-            self.taken += 1;
-        }
-        Ok(next)
+        let next = self.inner.next_key_seed(seed);
+        self.record(next)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
-        self.inner.next_value_seed(seed)
+        let value = self.inner.next_value_seed(seed);
+        self.failed |= value.is_err();
+        value
     }
 }
 
@@ -207,24 +227,24 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Entry<T> {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Entry<T>, A::Error> {
-                let mut counting = Counting {
-                    inner: map,
-                    taken: 0,
-                };
+                let mut counting = Counting::new(map);
                 let decoded = T::deserialize(MapAccessDeserializer::new(&mut counting));
-                if counting.taken == 0 && counting.inner.next_key::<IgnoredAny>()?.is_none() {
+                if counting.failed || counting.taken > 0 {
+                    return decoded.map(|v| Entry(Some(v)));
+                }
+                if counting.saw_end || counting.inner.next_key::<IgnoredAny>()?.is_none() {
                     return Ok(Entry(None));
                 }
                 decoded.map(|v| Entry(Some(v)))
             }
 
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Entry<T>, A::Error> {
-                let mut counting = Counting {
-                    inner: seq,
-                    taken: 0,
-                };
+                let mut counting = Counting::new(seq);
                 let decoded = T::deserialize(SeqAccessDeserializer::new(&mut counting));
-                if counting.taken == 0 && counting.inner.next_element::<IgnoredAny>()?.is_none() {
+                if counting.failed || counting.taken > 0 {
+                    return decoded.map(|v| Entry(Some(v)));
+                }
+                if counting.saw_end || counting.inner.next_element::<IgnoredAny>()?.is_none() {
                     return Ok(Entry(None));
                 }
                 decoded.map(|v| Entry(Some(v)))

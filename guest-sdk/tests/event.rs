@@ -569,6 +569,10 @@ fn pointer_reads_deep_values_lazily() {
         "/order/customer/core_info/email",
         "/idempotent_key",
         "/cart/line_items/-1",
+        // RFC 6901: no leading zeros, no sign, no `+`.
+        "/cart/line_items/00",
+        "/cart/line_items/01",
+        "/cart/line_items/+0",
     ] {
         assert_eq!(event.pointer::<Value>(missing).unwrap(), None, "{missing}");
     }
