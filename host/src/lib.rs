@@ -19,3 +19,4 @@ pub use plugin_host_outbox as outbox; // durable notification queue, delivery to
 pub mod runtime; // the WIT sandbox: engine, limits, imports, sandbox threads
 pub mod server; // serve: bind, loader, reload, outbox opening, shutdown
 pub use plugin_host_signature as signature; // HMAC signatures: cavage, platform body
+pub use plugin_host_state as state; // installed shops, tokens sealed at rest

@@ -41,10 +41,20 @@ use serde::Deserialize;
 
 use super::connector::ConnectorSecrets;
 use super::http::{HttpSettings, RawHttp};
+use super::install::{BoldCheckoutSettings, RawBoldCheckout, RawState};
 use super::manifest::{Manifest, ManifestDefaults, ManifestError, check_url, plugin_public_url};
 use super::secrets::{SecretValue, process_env};
 use crate::outbox::{BoldApiSettings, OutboxSettings};
 use crate::runtime::EngineSettings;
+
+/// Why a plugin with `[oauth]` needs `[state]`.
+fn missing_state_key(plugin: &str) -> String {
+    format!(
+        "plugin `{plugin}` has `[oauth]`: the install flow keeps shops' access tokens, sealed \
+         with the operator's key; add `[state] key_env = \"PLUGIN_HOST_STATE_KEY\"` (a variable \
+         holding 32 random bytes in base64: `head -c 32 /dev/urandom | base64`) or `key_file`"
+    )
+}
 
 /// The listen address when the host file sets none.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -194,6 +204,10 @@ struct RawHostConfig {
     bold_api: BoldApiSettings,
     #[serde(default)]
     outbox: OutboxSettings,
+    #[serde(default)]
+    bold_checkout: RawBoldCheckout,
+    #[serde(default)]
+    state: RawState,
 }
 
 /// One plugin ready to serve: its manifest (defaults applied, `public_url`
@@ -206,6 +220,8 @@ pub struct ConfiguredPlugin {
     pub secrets: Vec<SecretValue>,
     /// A connector's Bold token and webhook secrets.
     pub connector_secrets: Option<ConnectorSecrets>,
+    /// `[oauth]`'s client id, resolved: the plugin can be installed.
+    pub oauth_client_id: Option<String>,
 }
 
 /// The host file and every manifest it names, resolved.
@@ -215,6 +231,11 @@ pub struct HostConfig {
     pub path: PathBuf,
     /// `[bold_api]`: where connectors' notifications are delivered.
     pub bold_api: BoldApiSettings,
+    /// `[bold_checkout]`: where the install flow and Bold API calls go.
+    pub bold_checkout: BoldCheckoutSettings,
+    /// `[state]`'s keys (current first), read and checked; empty when the
+    /// host file names none (then no plugin may have `[oauth]`).
+    pub state_keys: Vec<SecretValue>,
     /// `[outbox]`: the notification queue; `database` is always set
     /// (resolved against the host file, default
     /// `<data_dir>/outbox/outbox.sqlite3`).
@@ -303,6 +324,12 @@ impl HostConfig {
             &raw.data_dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
         );
         let outbox = resolve_outbox(raw.outbox, base, &data_dir).map_err(invalid)?;
+        let bold_checkout = raw.bold_checkout.resolve().map_err(invalid)?;
+        let state_keys = if raw.state.is_set() {
+            raw.state.resolve(path, base, env)?
+        } else {
+            Vec::new()
+        };
 
         let mut config = Self {
             path: path.to_owned(),
@@ -320,6 +347,8 @@ impl HostConfig {
             engine,
             http,
             bold_api: raw.bold_api,
+            bold_checkout,
+            state_keys,
             outbox,
             plugins: Vec::new(),
             warnings: Vec::new(),
@@ -344,6 +373,18 @@ impl HostConfig {
                     config.plugins.push(plugin);
                 }
                 Err(e) => errors.push(e),
+            }
+        }
+        if config.state_keys.is_empty() {
+            for plugin in config
+                .plugins
+                .iter()
+                .filter(|p| p.oauth_client_id.is_some())
+            {
+                errors.push(ConfigError::Invalid {
+                    path: path.to_owned(),
+                    message: missing_state_key(&plugin.manifest.id),
+                });
             }
         }
         if let Some(error) = ConfigError::from_list(errors) {
@@ -475,6 +516,12 @@ impl HostConfig {
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<ConfiguredPlugin, ConfigError> {
         let plugin = self.load_plugin(path, env)?;
+        if plugin.oauth_client_id.is_some() && self.state_keys.is_empty() {
+            return Err(ConfigError::Invalid {
+                path: self.path.clone(),
+                message: missing_state_key(&plugin.manifest.id),
+            });
+        }
         let this = canonical(path);
         if let Some(other) = self
             .plugins
@@ -513,11 +560,17 @@ impl HostConfig {
             .as_ref()
             .map(|c| c.resolve_secrets(&manifest.path, env))
             .transpose()?;
+        let oauth_client_id = manifest
+            .oauth
+            .as_ref()
+            .map(|o| o.resolve(&manifest.path, env))
+            .transpose()?;
         manifest.apply_host_public_url(&self.public_url);
         Ok(ConfiguredPlugin {
             manifest,
             secrets,
             connector_secrets,
+            oauth_client_id,
         })
     }
 }

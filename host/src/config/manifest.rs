@@ -22,6 +22,9 @@
 //!
 //! [config]
 //! stock = 100
+//!
+//! [oauth]                 # installable on stores (config::install)
+//! client_id = "my-client-id"
 //! ```
 //!
 //! Every key but `id` and `component` is optional. Limits, `on_error`,
@@ -43,6 +46,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny};
 
 use super::connector::{ConnectorSettings, DEFAULT_CONNECTOR_TIMEOUT, RawConnector};
+use super::install::{OAuthSettings, RawOAuth};
 use super::secrets::{OneOrTwo, SecretValue, resolve_secret_source};
 use crate::runtime::{Limits, PluginSettings};
 use crate::signature::{Algorithm as VerifierAlgorithm, Policy};
@@ -383,6 +387,7 @@ struct RawManifest {
     #[serde(default)]
     config: BTreeMap<String, ConfigValue>,
     connector: Option<RawConnector>,
+    oauth: Option<RawOAuth>,
 }
 
 /// A parsed manifest, paths resolved against the manifest's directory and
@@ -426,6 +431,8 @@ pub struct Manifest {
     pub config: Vec<(String, String)>,
     /// `[connector]`: set for platform connectors.
     pub connector: Option<ConnectorSettings>,
+    /// `[oauth]`: the plugin can be installed on stores (the install flow).
+    pub oauth: Option<OAuthSettings>,
 }
 
 impl Manifest {
@@ -531,6 +538,11 @@ impl Manifest {
             .map(|c| c.check(base))
             .transpose()
             .map_err(invalid)?;
+        let oauth = raw
+            .oauth
+            .map(RawOAuth::check)
+            .transpose()
+            .map_err(invalid)?;
         Ok(Self {
             path: path.to_owned(),
             id: raw.id,
@@ -550,6 +562,7 @@ impl Manifest {
             signature,
             config,
             connector,
+            oauth,
         })
     }
 

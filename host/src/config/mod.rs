@@ -7,16 +7,19 @@
 //! - [`manifest`]: one plugin's manifest ([`Manifest`]).
 //! - [`connector`]: `[connector]` ([`ConnectorSettings`]).
 //! - [`http`]: `[http]`, the listeners' deadlines and bounds ([`HttpSettings`]).
+//! - [`install`]: the install flow's `[oauth]`, `[bold_checkout]` and `[state]`.
 //! - [`secrets`]: secret sources, read from the environment or files.
 
 pub mod connector;
 pub mod host;
 pub mod http;
+pub mod install;
 pub mod manifest;
 pub mod secrets;
 
 pub use connector::{ConnectorSecrets, ConnectorSettings};
 pub use host::{ConfigError, ConfiguredPlugin, HostConfig, LogFormat};
 pub use http::HttpSettings;
+pub use install::{BoldCheckoutSettings, OAuthSettings, TokenHeader};
 pub use manifest::{Manifest, ManifestDefaults, ManifestError, OnError, SignaturePolicy};
 pub use secrets::{OneOrTwo, SecretValue, process_env};

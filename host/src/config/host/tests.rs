@@ -14,6 +14,10 @@ fn env(name: &str) -> Option<String> {
         "A_SECRET" => Some("a-value".into()),
         "B_SECRET" => Some("b-value".into()),
         "OLD_SECRET" => Some("old-value".into()),
+        // 32 bytes of 0x01, base64; and a value that is no key.
+        "STATE_KEY" => Some("AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=".into()),
+        "SHORT_KEY" => Some("c2hvcnQ=".into()),
+        "CLIENT_ID" => Some("client-from-env".into()),
         _ => None,
     }
 }
@@ -505,4 +509,113 @@ fn the_example_host_file_serves_the_example_plugins() {
         err.contains("EXAMPLE_CHECKOUT_SECRET") && err.contains("GIFT_WRAP_SECRET"),
         "{err}"
     );
+}
+
+#[test]
+fn the_install_flow_settings_are_read_with_their_defaults() {
+    let setup = Setup::new();
+    setup.plugin("a", "a", "[oauth]\nclient_id = \"client-a\"\n");
+    setup.plugin("b", "b", "[oauth]\nclient_id_env = \"CLIENT_ID\"\n");
+    setup.plugin("c", "c", "");
+    let config = setup
+        .host(
+            "plugins = [\"a/plugin.toml\", \"b/plugin.toml\", \"c/plugin.toml\"]\n\
+             [state]\nkey_env = \"STATE_KEY\"\n",
+        )
+        .unwrap();
+    assert_eq!(config.bold_checkout, BoldCheckoutSettings::default());
+    assert_eq!(
+        config.bold_checkout.base_url,
+        "https://cashier.boldcommerce.com"
+    );
+    assert_eq!(config.state_keys.len(), 1);
+    let ids: Vec<_> = config
+        .plugins
+        .iter()
+        .map(|p| p.oauth_client_id.clone())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            Some("client-a".to_owned()),
+            Some("client-from-env".to_owned()),
+            None
+        ]
+    );
+
+    let config = setup
+        .host(
+            "[bold_checkout]\nbase_url = \"http://127.0.0.1:9/\"\nrequest_timeout_ms = 250\n\
+             token_header = \"x-bold-checkout-access-token\"\n",
+        )
+        .unwrap();
+    assert_eq!(config.bold_checkout.base_url, "http://127.0.0.1:9");
+    assert_eq!(
+        config.bold_checkout.request_timeout,
+        Duration::from_millis(250)
+    );
+    assert_eq!(
+        config.bold_checkout.token_header,
+        crate::config::TokenHeader::XBoldCheckoutAccessToken
+    );
+}
+
+#[test]
+fn install_flow_errors_name_the_field_and_never_the_key() {
+    let setup = Setup::new();
+    setup.plugin("a", "a", "[oauth]\nclient_id = \"client-a\"\n");
+    // [oauth] without a key: start-up stops, saying what to add.
+    let err = setup.host("plugins = [\"a/plugin.toml\"]\n");
+    let err = err.unwrap_err().to_string();
+    assert!(err.contains("plugin `a` has `[oauth]`"), "{err}");
+    assert!(err.contains("[state] key_env"), "{err}");
+    // A key that is not 32 bytes; an unset variable.
+    let err = setup.host_err("[state]\nkey_env = \"SHORT_KEY\"\n");
+    assert!(
+        err.contains("state.key_env") && err.contains("32 bytes"),
+        "{err}"
+    );
+    assert!(!err.contains("c2hvcnQ"), "{err}");
+    let err = setup.host_err("[state]\nkey_env = \"UNSET_KEY\"\n");
+    assert!(err.contains("UNSET_KEY is not set"), "{err}");
+    // A rotation: both keys checked.
+    let err = setup.host_err("[state]\nkey_env = [\"STATE_KEY\", \"SHORT_KEY\"]\n");
+    assert!(err.contains("key 2"), "{err}");
+    // [bold_checkout] and [oauth] values.
+    for (text, field) in [
+        (
+            "[bold_checkout]\nbase_url = \"ftp://x\"\n",
+            "bold_checkout.base_url",
+        ),
+        (
+            "[bold_checkout]\nrequest_timeout_ms = 0\n",
+            "bold_checkout.request_timeout_ms",
+        ),
+        (
+            "[bold_checkout]\ntoken_header = \"cookie\"\n",
+            "token_header",
+        ),
+        ("[bold_checkout]\nbase = \"x\"\n", "base"),
+    ] {
+        let err = setup.host_err(text);
+        assert!(err.contains(field), "{text}: {err}");
+    }
+    for (oauth, expected) in [
+        ("[oauth]\n", "set `client_id`"),
+        ("[oauth]\nclient_id = \"has space\"\n", "oauth.client_id"),
+        (
+            "[oauth]\nclient_id = \"a\"\nclient_id_env = \"CLIENT_ID\"\n",
+            "set only one",
+        ),
+        (
+            "[oauth]\nclient_id_env = \"NO_SUCH\"\n",
+            "NO_SUCH is not set",
+        ),
+        ("[oauth]\nclient_id = \"a\"\nscope = \"x\"\n", "scope"),
+    ] {
+        setup.plugin("d", "d", oauth);
+        let err =
+            setup.host_err("plugins = [\"d/plugin.toml\"]\n[state]\nkey_env = \"STATE_KEY\"\n");
+        assert!(err.contains(expected), "{oauth}: {err}");
+    }
 }
