@@ -7,12 +7,12 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Json, Router};
 use serde_json::{Value, json};
 
 /// Binds 127.0.0.1:0 and serves `app` on the current tokio runtime.
@@ -235,4 +235,115 @@ async fn add_address(
     }
     customer["updated_at"] = json!(now_rfc3339());
     (StatusCode::CREATED, axum::Json(Value::Object(address))).into_response()
+}
+
+/// Bold Checkout's side of the installation flow (PROTOCOL.md §5): the
+/// token exchange `POST /api/v1/{platform}/{shop}/oauth/access_token`. The
+/// code decides the answer:
+/// - `good-<n>`: a token `token-<n>` for the shop, scopes `add_fee modify_order`;
+/// - `refused`: 400 `{"error": "invalid_grant"}`;
+/// - `slow`: the answer comes after 5 s;
+/// - `garbage`: 200 with a body that is not JSON;
+/// - `other-shop`: a token for another shop;
+/// - `unavailable`: 503.
+///
+/// A wrong client id or secret gets 401.
+#[derive(Debug, Clone)]
+pub struct MockBoldCheckout {
+    /// Its address.
+    pub addr: SocketAddr,
+    state: Arc<CheckoutState>,
+}
+
+#[derive(Debug)]
+struct CheckoutState {
+    client_id: String,
+    client_secret: String,
+    exchanges: Mutex<Vec<Value>>,
+}
+
+async fn access_token(
+    State(state): State<Arc<CheckoutState>>,
+    Path((platform, shop)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return (StatusCode::BAD_REQUEST, "not JSON").into_response();
+    };
+    lock(&state.exchanges).push(json!({
+        "platform": platform, "shop": shop, "code": request["code"],
+        "grant_type": request["grant_type"], "client_id": request["client_id"],
+    }));
+    if request["client_id"] != state.client_id.as_str()
+        || request["client_secret"] != state.client_secret.as_str()
+        || request["grant_type"] != "authorization_code"
+    {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "invalid_client"})),
+        )
+            .into_response();
+    }
+    let code = request["code"].as_str().unwrap_or_default().to_owned();
+    let token = |shop: &str, n: &str| {
+        Json(json!({
+            "shop": shop, "platform": platform, "access_token": format!("token-{n}"),
+            "scope": "add_fee modify_order", "token_type": "bearer",
+        }))
+        .into_response()
+    };
+    match code.as_str() {
+        "refused" => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "invalid_grant"})),
+        )
+            .into_response(),
+        "slow" => {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            token(&shop, "slow")
+        }
+        "garbage" => (StatusCode::OK, "<html>not json</html>").into_response(),
+        "other-shop" => token("someone-else.myshopify.com", "other"),
+        "unavailable" => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        code => match code.strip_prefix("good-") {
+            Some(n) => token(&shop, n),
+            None => (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": "invalid_grant"})),
+            )
+                .into_response(),
+        },
+    }
+}
+
+impl MockBoldCheckout {
+    /// Starts it for the plugin `client_id` with `client_secret`.
+    pub async fn start(client_id: &str, client_secret: &str) -> Self {
+        let state = Arc::new(CheckoutState {
+            client_id: client_id.to_owned(),
+            client_secret: client_secret.to_owned(),
+            exchanges: Mutex::new(Vec::new()),
+        });
+        let app = Router::new()
+            .route(
+                "/api/v1/{platform}/{shop}/oauth/access_token",
+                post(access_token),
+            )
+            .with_state(state.clone());
+        Self {
+            addr: serve(app).await,
+            state,
+        }
+    }
+
+    /// Its base URL (`[bold_checkout] base_url`).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The token exchanges it received (platform, shop, code, grant type,
+    /// client id), in order.
+    pub fn exchanges(&self) -> Vec<Value> {
+        lock(&self.state.exchanges).clone()
+    }
 }

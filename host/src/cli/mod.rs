@@ -6,10 +6,12 @@
 //! - [`serve`]: start the [`server`](crate::server).
 //! - [`sign`]: sign a body as Bold Checkout would.
 //! - [`outbox`]: inspect and replay connector notifications.
+//! - [`shops`]: the shops plugins are installed on.
 
 pub mod invoke;
 pub mod outbox;
 pub mod serve;
+pub mod shops;
 pub mod sign;
 
 use std::io::Write;
@@ -19,6 +21,7 @@ use clap::{Parser, Subcommand};
 use invoke::InvokeArgs;
 use outbox::OutboxArgs;
 use serve::ServeArgs;
+use shops::ShopsArgs;
 use sign::SignArgs;
 
 /// Runs Bold Checkout plugins compiled to WebAssembly components.
@@ -46,6 +49,8 @@ pub enum Command {
     /// Inspect and replay connector notifications: `list`, `retry` (dead
     /// letters), `purge`.
     Outbox(OutboxArgs),
+    /// The shops plugins are installed on: `list`, `remove`. Never tokens.
+    Shops(ShopsArgs),
 }
 
 /// Runs a parsed command line; returns the process exit status.
@@ -66,6 +71,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
             }
         },
         Command::Outbox(args) => outbox::run(&args, stdout, stderr),
+        Command::Shops(args) => shops::run(&args, stdout, stderr),
         Command::Invoke(args) => {
             init_quiet_logging();
             invoke_exit_code(invoke::run(&args, stdout, stderr), stderr)

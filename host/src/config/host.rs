@@ -438,6 +438,26 @@ impl HostConfig {
         })
     }
 
+    /// The data directory and `[outbox]` of a host file (where the installed
+    /// shops live: `<data_dir>/state/`, or the outbox's PostgreSQL), read as
+    /// [`outbox_settings`](Self::outbox_settings) reads them: no plugin is
+    /// loaded and no secret read.
+    pub fn storage_settings(path: &Path) -> Result<(PathBuf, OutboxSettings), ConfigError> {
+        let raw = RawHostConfig::read(path)?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let data_dir = resolve(
+            base,
+            &raw.data_dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
+        );
+        let outbox = resolve_outbox(raw.outbox, base, &data_dir).map_err(|message| {
+            ConfigError::Invalid {
+                path: path.to_owned(),
+                message,
+            }
+        })?;
+        Ok((data_dir, outbox))
+    }
+
     /// Every manifest the host file names, in order: `plugins`, then each
     /// `<plugin_dir>/*/plugin.toml` sorted by path, without repeats. Call it
     /// again to discover plugins added to `plugin_dir`.

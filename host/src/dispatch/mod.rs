@@ -17,6 +17,8 @@
 //! - [`answer`]: a guest's output → the [`Answer`] Bold gets.
 //! - [`auth`]: who may call a plugin.
 //! - [`event_name`]: the one reader of a body's `event` field.
+//! - [`install`]: the installation flow (authorize URL, token exchange,
+//!   uninstall) and the installed shops.
 //! - [`native`]: the example handlers compiled in (benchmark baseline).
 //! - [`notifications`]: connector notifications, checked, and their outbox rows.
 //! - [`outbox_slot`]: the outbox once open, and whether it can write.
@@ -31,18 +33,20 @@ pub mod auth;
 mod checkout;
 mod connector;
 pub mod event_name;
+pub mod install;
 pub mod native;
 pub mod notifications;
 pub mod outbox_slot;
 pub mod registry;
 pub mod reply;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 pub use actions::ActionPolicy;
 pub use answer::{Answer, CheckedPlugin, settle};
 pub use auth::Auth;
+pub use install::{InstallError, Installer, OAuthClient};
 pub use outbox_slot::OutboxSlot;
 pub use registry::{ConnectorEntry, MAX_QUEUE_WAIT, PluginEntry, PluginStatus, Registry};
 pub use reply::{Answered, EMPTY_ACTIONS, Refusal, Reply};
@@ -68,6 +72,7 @@ struct Inner {
     metrics: Arc<Metrics>,
     clock: Clock,
     outbox: Arc<OutboxSlot>,
+    installer: OnceLock<Arc<Installer>>,
 }
 
 impl std::fmt::Debug for Dispatcher {
@@ -131,6 +136,7 @@ impl Dispatcher {
                 metrics,
                 clock,
                 outbox: Arc::new(OutboxSlot::new()),
+                installer: OnceLock::new(),
             }),
         }
     }
@@ -140,6 +146,18 @@ impl Dispatcher {
     pub fn with_outbox(self, outbox: Outbox) -> Self {
         self.inner.outbox.fill(outbox);
         self
+    }
+
+    /// The same, running the installation flow with `installer` (without
+    /// one, no plugin can be installed). Set once; a second call is ignored.
+    pub fn with_installer(self, installer: Installer) -> Self {
+        let _ = self.inner.installer.set(Arc::new(installer));
+        self
+    }
+
+    /// The installation flow, when the host has installs.
+    pub fn installer(&self) -> Option<&Arc<Installer>> {
+        self.inner.installer.get()
     }
 
     /// Where the outbox goes once it is open (the server fills it, possibly

@@ -11,6 +11,7 @@ use arc_swap::ArcSwap;
 
 use super::actions::{ActionPolicy, policy_for};
 use super::admission::Admission;
+use super::install::OAuthClient;
 use super::native::NativeHandler;
 use crate::config::{ConnectorSecrets, ConnectorSettings, Manifest};
 use crate::runtime::Plugin;
@@ -40,6 +41,7 @@ pub struct PluginEntry {
     status: PluginStatus,
     native: Option<NativeHandler>,
     connector: Option<ConnectorEntry>,
+    oauth: Option<OAuthClient>,
     fingerprint: Option<[u8; 32]>,
 }
 
@@ -99,6 +101,7 @@ impl PluginEntry {
             status,
             native: None,
             connector,
+            oauth: None,
             fingerprint: None,
             manifest,
         }
@@ -175,6 +178,17 @@ impl PluginEntry {
     /// `--native-handlers`.
     pub fn native(&self) -> Option<&NativeHandler> {
         self.native.as_ref()
+    }
+
+    /// The same entry, installable on stores with `oauth` (`[oauth]`).
+    pub fn with_oauth(mut self, oauth: Option<OAuthClient>) -> Self {
+        self.oauth = oauth;
+        self
+    }
+
+    /// What the install flow uses, when the plugin has `[oauth]`.
+    pub fn oauth(&self) -> Option<&OAuthClient> {
+        self.oauth.as_ref()
     }
 
     /// A connector's settings and secrets (`[connector]`).

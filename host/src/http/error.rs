@@ -56,6 +56,13 @@ pub enum ApiError {
     /// the plugin, and the plugin failed).
     #[error("the plugin failed ({0})")]
     PluginFault(&'static str),
+    /// Bold Checkout refused a call of the install flow, or could not be
+    /// reached (502).
+    #[error("{0}")]
+    BadGateway(String),
+    /// Installs cannot be read or written now (503 with `Retry-After`).
+    #[error("installs cannot be stored right now; retry shortly")]
+    StateUnavailable,
 }
 
 impl ApiError {
@@ -73,7 +80,8 @@ impl ApiError {
             ApiError::Unavailable | ApiError::Saturated | ApiError::OutboxUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            ApiError::PluginFault(_) => StatusCode::BAD_GATEWAY,
+            ApiError::PluginFault(_) | ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            ApiError::StateUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -93,6 +101,8 @@ impl ApiError {
             ApiError::Saturated => "overloaded",
             ApiError::OutboxUnavailable => "outbox_unavailable",
             ApiError::PluginFault(kind) => kind,
+            ApiError::BadGateway(_) => "bold_error",
+            ApiError::StateUnavailable => "state_unavailable",
         }
     }
 }
@@ -130,7 +140,10 @@ impl IntoResponse for ApiError {
         let body = json!({"success": false, "error": self.code(), "message": self.to_string()});
         let mut response = (status, axum::Json(body)).into_response();
         match self {
-            ApiError::Saturated | ApiError::Unavailable | ApiError::OutboxUnavailable => {
+            ApiError::Saturated
+            | ApiError::Unavailable
+            | ApiError::OutboxUnavailable
+            | ApiError::StateUnavailable => {
                 response.headers_mut().insert(
                     header::RETRY_AFTER,
                     HeaderValue::from_static(RETRY_AFTER_SECS),

@@ -10,6 +10,9 @@
 //! - `POST /plugins/{id}/platform/{topic}` and
 //!   `/plugins/{id}/bold/{shop_identifier}/{*path}`: a platform connector's
 //!   routes (see [`connector`]).
+//! - `GET /plugins/{id}/oauth/install`, `GET /plugins/{id}/oauth/authorize`,
+//!   `POST /plugins/{id}/oauth/uninstalled`: the installation flow (see
+//!   [`oauth`]).
 //! - `GET /healthz`, `GET /readyz` (checkout routes), `GET /readyz/connectors`
 //!   (connector routes: the outbox too), `GET /metrics`. On the public
 //!   listener readiness says ready or not; the admin listener says why.
@@ -18,6 +21,7 @@ mod checkout;
 pub mod connector;
 mod error;
 mod health;
+pub mod oauth;
 mod observe;
 mod request;
 
@@ -93,6 +97,9 @@ pub fn public_app(state: AppState) -> Router {
             "/plugins/{id}/bold/{shop}/{*path}",
             any(connector::bold_request),
         )
+        .route("/plugins/{id}/oauth/install", any(oauth::install))
+        .route("/plugins/{id}/oauth/authorize", any(oauth::authorize))
+        .route("/plugins/{id}/oauth/uninstalled", any(oauth::uninstalled))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/readyz/connectors", get(health::readyz_connectors))

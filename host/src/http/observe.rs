@@ -128,7 +128,7 @@ impl Drop for Unfinished<'_> {
 
 /// Runs `work` inside the request span, then logs and counts it. `entry` is
 /// the plugin the route looked up (`None`: unknown, labelled `unknown`).
-async fn observe(
+pub(super) async fn observe(
     state: &AppState,
     plugin: &str,
     entry: Option<&PluginEntry>,

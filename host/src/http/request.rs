@@ -166,7 +166,7 @@ enum Short {
 /// [`LINGER_TIME`], before the 413: a client that writes its whole body
 /// before it reads (node's http client does) then sees the status instead
 /// of a connection reset.
-async fn read_body(
+pub(super) async fn read_body(
     mut body: Body,
     declared: Option<u64>,
     limit: u64,

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::config::{ConfigError, ConfiguredPlugin, HostConfig};
 use crate::dispatch::actions::policy_for;
 use crate::dispatch::native::NativeHandler;
-use crate::dispatch::{PluginEntry, PluginStatus, Registry};
+use crate::dispatch::{OAuthClient, PluginEntry, PluginStatus, Registry};
 use crate::metrics::Metrics;
 use crate::runtime::Runtime;
 
@@ -41,8 +41,20 @@ fn fingerprint(plugin: &ConfiguredPlugin) -> Option<[u8; 32]> {
             hasher.update(webhook.fingerprint());
         }
     }
+    if let Some(client_id) = &plugin.oauth_client_id {
+        hasher.update(client_id.as_bytes());
+    }
     hasher.update(format!("{:?}", plugin.manifest).as_bytes());
     Some(hasher.finalize().into())
+}
+
+/// What the install flow needs of a plugin with `[oauth]`: its client id
+/// and its current client secret.
+fn oauth_client(plugin: &ConfiguredPlugin) -> Option<OAuthClient> {
+    Some(OAuthClient {
+        client_id: plugin.oauth_client_id.clone()?,
+        client_secret: plugin.secrets.first()?.clone(),
+    })
 }
 
 impl Loader {
@@ -93,6 +105,7 @@ impl Loader {
             previous.as_deref(),
         )
         .with_native(native)
+        .with_oauth(oauth_client(plugin))
         .with_fingerprint(fingerprint(plugin))
     }
 

@@ -7,6 +7,7 @@
 //! - [`loader`](loader::Loader): manifest → plugin entry; start-up and reload.
 //! - `reload`: the file watcher and SIGHUP.
 //! - `outbox`: opening the notification outbox, and its lock.
+//! - [`state`]: opening the installed shops (the install flow).
 //! - `shutdown`: the signals that stop the server.
 //! - [`logging`]: the log format.
 
@@ -16,6 +17,7 @@ pub mod logging;
 mod outbox;
 mod reload;
 mod shutdown;
+pub mod state;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -25,6 +27,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
 pub use outbox::OutboxOpenError;
+pub use state::StateOpenError;
 
 use crate::config::{ConfigError, HostConfig, process_env};
 use crate::dispatch::{Dispatcher, Registry};
@@ -82,6 +85,9 @@ pub enum ServeError {
     /// The outbox could not be opened.
     #[error("{0}")]
     Outbox(#[from] OutboxOpenError),
+    /// The installed shops could not be opened.
+    #[error("{0}")]
+    State(#[from] StateOpenError),
 }
 
 impl ServeError {
@@ -139,7 +145,10 @@ pub async fn run(mut config: HostConfig, options: ServeOptions) -> Result<(), Se
     }
     let pool = SandboxPool::new(config.sandbox_threads).map_err(ServeError::SandboxThreads)?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let dispatcher = Dispatcher::new(registry.clone(), pool, metrics.clone());
+    let mut dispatcher = Dispatcher::new(registry.clone(), pool, metrics.clone());
+    if let Some(installer) = state::open_installer(&config, &process_env)? {
+        dispatcher = dispatcher.with_installer(installer);
+    }
     // The outbox (and its lock) only when a connector is served: servers of
     // checkout plugins alone may share a data directory. A database that
     // cannot be reached does not stop the server: checkout plugins are

@@ -37,6 +37,9 @@ pub enum StateError {
         #[source]
         source: SealError,
     },
+    /// The store was opened without a key (to list or remove installs only).
+    #[error("no state key was given: installs can be listed and removed, not stored or read")]
+    NoKey,
     /// A stored row does not hold a valid shop or token.
     #[error("the state database holds an invalid row for {plugin}: {what}")]
     InvalidRow {
@@ -76,7 +79,7 @@ pub(crate) enum Backend {
 #[derive(Debug)]
 pub struct Shops {
     backend: Mutex<Backend>,
-    keys: Keys,
+    keys: Option<Keys>,
     description: String,
 }
 
@@ -96,8 +99,9 @@ fn row_identity(plugin: &str, shop: &ShopRef) -> Vec<u8> {
 
 impl Shops {
     /// Installs in the SQLite file `path` (created `0600` on first use; its
-    /// directory must exist).
-    pub fn sqlite(path: PathBuf, keys: Keys) -> Self {
+    /// directory must exist). Without `keys`, installs can be listed and
+    /// removed only.
+    pub fn sqlite(path: PathBuf, keys: Option<Keys>) -> Self {
         let description = format!("SQLite {}", path.display());
         Self {
             backend: Mutex::new(Backend::Sqlite(sqlite::Sqlite::new(path))),
@@ -108,8 +112,9 @@ impl Shops {
 
     /// Installs in the PostgreSQL database at `url` (table
     /// `plugin_host_shops`, created on first use). Only the URL is checked
-    /// here; the connection is made on first use.
-    pub fn postgres(url: &str, keys: Keys) -> Result<Self, StateError> {
+    /// here; the connection is made on first use. Without `keys`, installs
+    /// can be listed and removed only.
+    pub fn postgres(url: &str, keys: Option<Keys>) -> Result<Self, StateError> {
         let backend = postgres::Postgres::new(url)?;
         Ok(Self {
             backend: Mutex::new(Backend::Postgres(Box::new(backend))),
@@ -134,8 +139,8 @@ impl Shops {
     /// Stores `token` and `install` for its (plugin, shop), replacing an
     /// older install.
     pub fn put(&self, install: &Install, token: &AccessToken) -> Result<(), StateError> {
-        let sealed = self
-            .keys
+        let keys = self.keys.as_ref().ok_or(StateError::NoKey)?;
+        let sealed = keys
             .seal(
                 &row_identity(&install.plugin, &install.shop),
                 token.expose().as_bytes(),
@@ -162,6 +167,7 @@ impl Shops {
 
     /// The install of `plugin` on `shop`, with its token opened.
     pub fn get(&self, plugin: &str, shop: &ShopRef) -> Result<Option<Installed>, StateError> {
+        let keys = self.keys.as_ref().ok_or(StateError::NoKey)?;
         let row = self.with(|backend| match backend {
             Backend::Sqlite(db) => db.get(plugin, shop),
             Backend::Postgres(db) => db.get(plugin, shop),
@@ -172,8 +178,7 @@ impl Shops {
             key_id: row.key_id,
             bytes: row.token,
         };
-        let plain = self
-            .keys
+        let plain = keys
             .open(&row_identity(plugin, shop), &sealed)
             .map_err(|source| StateError::Seal {
                 plugin: plugin.to_owned(),

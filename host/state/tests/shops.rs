@@ -82,7 +82,7 @@ fn installs_are_kept_replaced_and_removed(shops: &Shops) {
 fn sqlite_keeps_installs() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("shops.sqlite3");
-    let shops = Shops::sqlite(path.clone(), Keys::new(key(1), None));
+    let shops = Shops::sqlite(path.clone(), Some(Keys::new(key(1), None)));
     installs_are_kept_replaced_and_removed(&shops);
 
     // Sealed at rest: the token's bytes are nowhere in the file.
@@ -104,20 +104,20 @@ fn sqlite_keeps_installs() {
     }
 
     // Reopened with the key: it opens; without it: an error naming the key.
-    let reopened = Shops::sqlite(path.clone(), Keys::new(key(1), None));
+    let reopened = Shops::sqlite(path.clone(), Some(Keys::new(key(1), None)));
     let got = reopened
         .get("checkout", &secret.shop)
         .expect("get")
         .expect("installed");
     assert_eq!(got.token.expose(), "very-secret-token-value");
-    let rotated = Shops::sqlite(path.clone(), Keys::new(key(2), Some(key(1))));
+    let rotated = Shops::sqlite(path.clone(), Some(Keys::new(key(2), Some(key(1)))));
     assert!(
         rotated
             .get("checkout", &secret.shop)
             .expect("get")
             .is_some()
     );
-    let wrong = Shops::sqlite(path.clone(), Keys::new(key(2), None));
+    let wrong = Shops::sqlite(path.clone(), Some(Keys::new(key(2), None)));
     let err = wrong.get("checkout", &secret.shop).expect_err("wrong key");
     assert!(err.to_string().contains(key(1).id()), "{err}");
     assert!(matches!(err, StateError::Seal { .. }));
@@ -127,7 +127,7 @@ fn sqlite_keeps_installs() {
 fn a_token_moved_to_another_row_does_not_open() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("shops.sqlite3");
-    let shops = Shops::sqlite(path.clone(), Keys::new(key(1), None));
+    let shops = Shops::sqlite(path.clone(), Some(Keys::new(key(1), None)));
     let victim = install("checkout", "victim.myshopify.com", &[], 1);
     let attacker = install("checkout", "attacker.myshopify.com", &[], 1);
     shops
@@ -138,7 +138,7 @@ fn a_token_moved_to_another_row_does_not_open() {
         .expect("put");
     drop(shops);
     copy_victims_token_to_attacker(&path);
-    let shops = Shops::sqlite(path, Keys::new(key(1), None));
+    let shops = Shops::sqlite(path, Some(Keys::new(key(1), None)));
     let err = shops
         .get("checkout", &attacker.shop)
         .expect_err("moved token");
@@ -161,7 +161,7 @@ fn copy_victims_token_to_attacker(path: &std::path::Path) {
 fn a_missing_directory_fails_the_call_and_the_next_call_retries() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("later").join("shops.sqlite3");
-    let shops = Shops::sqlite(path, Keys::new(key(1), None));
+    let shops = Shops::sqlite(path, Some(Keys::new(key(1), None)));
     let a = install("checkout", "a.myshopify.com", &[], 1);
     assert!(matches!(shops.list(), Err(StateError::Sqlite { .. })));
     std::fs::create_dir(dir.path().join("later")).expect("mkdir");
@@ -172,16 +172,37 @@ fn a_missing_directory_fails_the_call_and_the_next_call_retries() {
 }
 
 #[test]
+fn without_a_key_installs_are_listed_and_removed_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("shops.sqlite3");
+    let a = install("checkout", "a.myshopify.com", &[], 1);
+    Shops::sqlite(path.clone(), Some(Keys::new(key(1), None)))
+        .put(&a, &AccessToken::new("t"))
+        .expect("put");
+    let keyless = Shops::sqlite(path, None);
+    assert_eq!(keyless.list().expect("list"), vec![a.clone()]);
+    assert!(matches!(
+        keyless.get("checkout", &a.shop),
+        Err(StateError::NoKey)
+    ));
+    assert!(matches!(
+        keyless.put(&a, &AccessToken::new("t")),
+        Err(StateError::NoKey)
+    ));
+    assert!(keyless.remove("checkout", &a.shop).expect("remove"));
+}
+
+#[test]
 fn postgres_keeps_installs() {
     let Some(url) = pg_server::database("state_shops") else {
         return;
     };
-    let shops = Shops::postgres(&url, Keys::new(key(1), None)).expect("url");
+    let shops = Shops::postgres(&url, Some(Keys::new(key(1), None))).expect("url");
     installs_are_kept_replaced_and_removed(&shops);
     // A second host on the same database sees the same installs.
     let a = install("checkout", "shared.myshopify.com", &["add_fee"], 5);
     shops.put(&a, &AccessToken::new("shared")).expect("put");
-    let other_host = Shops::postgres(&url, Keys::new(key(1), None)).expect("url");
+    let other_host = Shops::postgres(&url, Some(Keys::new(key(1), None))).expect("url");
     assert_eq!(
         other_host
             .get("checkout", &a.shop)
@@ -196,11 +217,11 @@ fn postgres_keeps_installs() {
 #[test]
 fn postgres_down_fails_calls_without_a_password_in_the_error() {
     let url = "postgresql://user:hunter2@127.0.0.1:1/db";
-    let shops = Shops::postgres(url, Keys::new(key(1), None)).expect("url");
+    let shops = Shops::postgres(url, Some(Keys::new(key(1), None))).expect("url");
     let err = shops.list().expect_err("no server");
     assert!(!err.to_string().contains("hunter2"), "{err}");
     assert!(matches!(
-        Shops::postgres("not a url", Keys::new(key(1), None)),
+        Shops::postgres("not a url", Some(Keys::new(key(1), None))),
         Err(StateError::BadUrl)
     ));
 }

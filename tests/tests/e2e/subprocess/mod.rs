@@ -7,5 +7,6 @@
 mod connector;
 mod connector_load;
 mod http_limits;
+mod install;
 mod reload;
 mod server;
