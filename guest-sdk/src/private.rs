@@ -49,9 +49,9 @@ pub mod connector_bindings {
         pub_export_macro: true,
         export_macro_name: "export_connector_glue",
         with: {
-            "checkout:plugin/types@0.1.0": super::bindings::checkout::plugin::types,
-            "checkout:plugin/log@0.1.0": super::bindings::checkout::plugin::log,
-            "checkout:plugin/config@0.1.0": super::bindings::checkout::plugin::config,
+            "checkout:plugin/types@0.1.1": super::bindings::checkout::plugin::types,
+            "checkout:plugin/log@0.1.1": super::bindings::checkout::plugin::log,
+            "checkout:plugin/config@0.1.1": super::bindings::checkout::plugin::config,
         },
     });
 }

@@ -177,6 +177,20 @@ impl TestServer {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
+    /// Waits up to 10 s for the log to contain `text` (log lines arrive
+    /// through a pipe, possibly after the response they belong to); the
+    /// log, whether it does or not.
+    pub fn wait_for_log(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let logs = self.logs();
+            if logs.contains(text) || Instant::now() >= deadline {
+                return logs;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Sends a signal (`TERM`, `HUP`, …) with `kill`.
     pub fn signal(&self, name: &str) {
         let status = Command::new("kill")

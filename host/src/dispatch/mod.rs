@@ -53,7 +53,7 @@ pub use reply::{Answered, EMPTY_ACTIONS, Refusal, Reply};
 
 use crate::metrics::{Metrics, PluginLabels};
 use crate::outbox::Outbox;
-use crate::runtime::{Call, Invocation, Plugin, Report, SandboxPool};
+use crate::runtime::{Call, CallContext, Invocation, Plugin, Report, SandboxPool};
 use crate::signature::SignedRequest;
 
 /// Where "now" comes from (tests inject a fixed clock).
@@ -250,7 +250,11 @@ impl Dispatcher {
             },
             None => {
                 let hold = (admitted, in_use);
-                let invocation = self.inner.pool.run(target.plugin.clone(), call, hold).await;
+                let invocation = self
+                    .inner
+                    .pool
+                    .run(target.plugin.clone(), call, CallContext::default(), hold)
+                    .await;
                 settle(invocation, entry.policy())
             }
         };

@@ -11,6 +11,7 @@ use super::bindings::connector::checkout::plugin::connector_types as cwit;
 use super::bindings::connector::{PlatformConnector, PlatformConnectorPre};
 use super::bindings::{Action, CheckoutPlugin, CheckoutPluginPre, Event, HandlerError};
 use super::call::Call;
+use super::context::CallContext;
 use super::limits::Limits;
 use super::log_capture::{InvocationLog, LogSink};
 use super::sandbox::{Outbound, PluginConfig, Sandbox};
@@ -104,7 +105,7 @@ pub(super) struct PluginInner {
     pub(super) id: String,
     pub(super) engine: Engine,
     pub(super) world: WorldPre,
-    pub(super) outbound: Option<Outbound>,
+    pub(super) outbound: Outbound,
     pub(super) limits: Limits,
     pub(super) config: PluginConfig,
     pub(super) load: LoadInfo,
@@ -133,7 +134,7 @@ pub(super) struct Sandboxed {
 const MAX_REASON: usize = 512;
 
 impl PluginInner {
-    pub(super) async fn invoke(self: &Arc<Self>, call: &Call) -> Invocation {
+    pub(super) async fn invoke(self: &Arc<Self>, call: &Call, context: CallContext) -> Invocation {
         let limits = &self.limits;
         let fuel_limit = limits.fuel_for(call.body_len());
         let started = Instant::now();
@@ -172,6 +173,7 @@ impl PluginInner {
         };
         let (store, log, raw) = match sandboxed {
             Ok(mut sandboxed) => {
+                sandboxed.store.data_mut().set_context(context);
                 let raw = tokio::time::timeout_at(deadline, self.call(&mut sandboxed, call)).await;
                 (sandboxed.store, sandboxed.log, raw)
             }

@@ -8,15 +8,19 @@
 //! - `invocation`: one store per call, the limits, trap classification.
 //! - [`limits`]: fuel, memory, deadline, output and log limits.
 //! - `log_capture`, `sandbox`: the store's state and the `log`/`config` imports.
-//! - [`outbound`]: the outbound-HTTP import for connectors.
+//! - [`outbound`]: the outbound-HTTP import (granted hosts only).
+//! - `bold_api`: the Bold API import, for the call's shop with its token.
+//! - [`context`]: what a call brings in (its shop, Bold's API for it).
 //! - `private_dir`: directories and files only the host's user may use
 //!   (the artifact cache, the SQLite outbox).
 //! - `spare`: sandboxes instantiated ahead of the next call.
 //! - [`threads`]: the sandbox threads ([`SandboxPool`]).
 
 pub mod bindings;
+mod bold_api;
 mod cache;
 mod call;
+pub mod context;
 mod engine;
 mod invocation;
 pub mod limits;
@@ -36,6 +40,7 @@ use wasmtime::component::{Component, Linker};
 
 pub use cache::{ArtifactCache, CacheError, CacheOutcome};
 pub use call::{BoldCall, Call};
+pub use context::{BoldApiAccess, CallContext, NoBoldApi, ShopInfo};
 pub use engine::{EPOCH_TICK, EngineSettings};
 pub use invocation::{Invocation, Output, Report};
 pub use limits::Limits;
@@ -51,8 +56,8 @@ use sandbox::{Outbound, Sandbox};
 use spare::SpareBudget;
 
 /// The WIT package version this host implements; components built against
-/// any `checkout:plugin@0.1.x` load.
-pub const CONTRACT_VERSION: &str = "checkout:plugin@0.1.0";
+/// any `checkout:plugin@0.1.x` up to it load (0.1.0 components included).
+pub const CONTRACT_VERSION: &str = "checkout:plugin@0.1.1";
 
 /// A wasmtime error (an `anyhow` error underneath), kept as a source.
 pub type WasmtimeError = Box<dyn std::error::Error + Send + Sync>;
@@ -124,7 +129,9 @@ pub struct PluginSettings {
     pub limits: Limits,
     /// Settings served by the `config` import.
     pub config: Vec<(String, String)>,
-    /// Outbound HTTP granted to a connector; `None` = every request refused.
+    /// Outbound HTTP granted (a connector's `[connector]`, a checkout
+    /// plugin's `[outbound]`); `None` = no host granted, and Bold's API
+    /// calls get the default caps.
     pub outbound: Option<OutboundGrant>,
 }
 
@@ -225,9 +232,7 @@ impl Runtime {
                 }
             },
         };
-        let outbound = settings
-            .outbound
-            .map(|grant| Outbound::new(self.outbound.clone(), Arc::new(grant)));
+        let outbound = Outbound::new(self.outbound.clone(), settings.outbound.map(Arc::new));
         Ok(Plugin {
             inner: Arc::new(invocation::PluginInner {
                 id: settings.id,
@@ -338,7 +343,13 @@ impl Plugin {
     /// ([`EngineSettings::prewarm`]). Needs a tokio runtime with timers (the
     /// deadline also bounds WASI clock waits).
     pub async fn invoke(&self, call: &Call) -> Invocation {
-        self.inner.invoke(call).await
+        self.inner.invoke(call, CallContext::default()).await
+    }
+
+    /// [`Plugin::invoke`] with the call's context (its shop, Bold's API for
+    /// it).
+    pub async fn invoke_with(&self, call: &Call, context: CallContext) -> Invocation {
+        self.inner.invoke(call, context).await
     }
 }
 

@@ -23,7 +23,7 @@ use std::time::Duration;
 use wasmtime::StoreContextMut;
 use wasmtime::component::{ComponentType, Lift, WasmList, WasmStr};
 
-use super::bindings::connector::checkout::plugin::outbound_http as wit;
+use super::bindings::checkout::plugin::outbound_http as wit;
 
 /// Default deadline of one outbound request.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -192,7 +192,7 @@ impl GuestRequest {
     }
 }
 
-fn check_body(len: usize, grant: &OutboundGrant) -> Result<(), wit::Error> {
+pub(super) fn check_body(len: usize, grant: &OutboundGrant) -> Result<(), wit::Error> {
     if len as u64 > grant.max_request_bytes {
         return Err(wit::Error::InvalidRequest(format!(
             "request body of {len} bytes is over the {} byte limit",
@@ -202,7 +202,7 @@ fn check_body(len: usize, grant: &OutboundGrant) -> Result<(), wit::Error> {
     Ok(())
 }
 
-fn check_url_len(len: usize) -> Result<(), wit::Error> {
+pub(super) fn check_url_len(len: usize) -> Result<(), wit::Error> {
     if len > MAX_URL_BYTES {
         return Err(wit::Error::InvalidRequest(format!(
             "URL of {len} bytes is over the {MAX_URL_BYTES} byte limit"
@@ -211,7 +211,7 @@ fn check_url_len(len: usize) -> Result<(), wit::Error> {
     Ok(())
 }
 
-fn check_header_count(count: usize) -> Result<(), wit::Error> {
+pub(super) fn check_header_count(count: usize) -> Result<(), wit::Error> {
     if count > MAX_HEADERS {
         return Err(wit::Error::InvalidRequest(format!(
             "{count} headers are over the limit of {MAX_HEADERS}"
@@ -220,7 +220,7 @@ fn check_header_count(count: usize) -> Result<(), wit::Error> {
     Ok(())
 }
 
-fn check_header_bytes(bytes: usize) -> Result<(), wit::Error> {
+pub(super) fn check_header_bytes(bytes: usize) -> Result<(), wit::Error> {
     if bytes > MAX_HEADER_BYTES {
         return Err(wit::Error::InvalidRequest(format!(
             "headers are over the {MAX_HEADER_BYTES} byte limit"
@@ -335,10 +335,13 @@ impl reqwest::dns::Resolve for CheckedResolver {
     }
 }
 
-/// The HTTP client shared by every sandbox (connection pools are kept).
+/// The HTTP clients shared by every sandbox (connection pools are kept):
+/// one for granted hosts, whose names are checked after resolution, and one
+/// for Bold's API at the operator's `[bold_checkout] base_url`.
 #[derive(Debug, Clone)]
 pub struct OutboundClient {
     client: reqwest::Client,
+    bold: reqwest::Client,
 }
 
 impl OutboundClient {
@@ -352,7 +355,41 @@ impl OutboundClient {
             .user_agent(concat!("plugin-host/", env!("CARGO_PKG_VERSION")))
             .pool_idle_timeout(Duration::from_secs(30))
             .build()?;
-        Ok(Self { client })
+        // The operator's own setting, not a guest's choice: no address check.
+        let bold = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .user_agent(concat!("plugin-host/", env!("CARGO_PKG_VERSION")))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()?;
+        Ok(Self { client, bold })
+    }
+
+    /// Sends one guest request to Bold's API: `request.url` was built by the
+    /// host from the base URL and a checked path; `token` is added as its
+    /// header (the guest may not set that header). The grant's deadline and
+    /// caps apply; its hosts do not.
+    pub(crate) async fn send_bold(
+        &self,
+        grant: &OutboundGrant,
+        request: wit::Request,
+        token: (&reqwest::header::HeaderName, &reqwest::header::HeaderValue),
+    ) -> Result<wit::Response, wit::Error> {
+        let (name, value) = token;
+        if request.headers.iter().any(|(n, _)| {
+            n.eq_ignore_ascii_case(name.as_str()) || n.eq_ignore_ascii_case("authorization")
+        }) {
+            return Err(wit::Error::InvalidRequest(format!(
+                "header `{name}` is set by the host and cannot be given"
+            )));
+        }
+        let prepared = self
+            .prepare_with(&self.bold, grant, request, false)?
+            .header(name.clone(), value.clone());
+        match tokio::time::timeout(grant.timeout, fetch(prepared, grant.max_response_bytes)).await {
+            Ok(result) => result,
+            Err(_elapsed) => Err(wit::Error::Timeout),
+        }
     }
 
     /// Sends one guest request under `grant`.
@@ -373,6 +410,18 @@ impl OutboundClient {
         grant: &OutboundGrant,
         request: wit::Request,
     ) -> Result<reqwest::RequestBuilder, wit::Error> {
+        self.prepare_with(&self.client, grant, request, true)
+    }
+
+    /// Checks `request` against the grant's caps (and its hosts, when
+    /// `check_host`) and builds it on `client`.
+    fn prepare_with(
+        &self,
+        client: &reqwest::Client,
+        grant: &OutboundGrant,
+        request: wit::Request,
+        check_host: bool,
+    ) -> Result<reqwest::RequestBuilder, wit::Error> {
         let invalid = wit::Error::InvalidRequest;
         let method = match request.method.as_str() {
             "GET" => reqwest::Method::GET,
@@ -386,7 +435,9 @@ impl OutboundClient {
         check_url_len(request.url.len())?;
         let url = url::Url::parse(&request.url)
             .map_err(|e| invalid(format!("invalid URL `{}`: {e}", clip(&request.url))))?;
-        grant.check_url(&url).map_err(wit::Error::NotAllowed)?;
+        if check_host {
+            grant.check_url(&url).map_err(wit::Error::NotAllowed)?;
+        }
         check_body(request.body.len(), grant)?;
         check_header_count(request.headers.len())?;
         check_header_bytes(
@@ -409,8 +460,7 @@ impl OutboundClient {
                 .map_err(|_| invalid(format!("invalid value for header `{name}`")))?;
             headers.append(name, value);
         }
-        Ok(self
-            .client
+        Ok(client
             .request(method, url)
             .headers(headers)
             .body(request.body))
@@ -477,7 +527,7 @@ fn connection_error(err: reqwest::Error) -> wit::Error {
 }
 
 /// At most 200 bytes of a guest-controlled string, for messages.
-fn clip(text: &str) -> &str {
+pub(super) fn clip(text: &str) -> &str {
     let mut end = text.len().min(200);
     while !text.is_char_boundary(end) {
         end -= 1;

@@ -1,6 +1,7 @@
 //! The state of one sandbox (one store, one invocation): WASI with nothing
-//! granted, the plugin's config, the capped log and the memory limiter; and
-//! the host's own imports (`log`, `config`, `outbound-http`).
+//! granted, the plugin's config, the capped log, the memory limiter and the
+//! call's context (its shop, Bold's API for it); and the host's own imports
+//! (`log`, `config`, `outbound-http`, `shop`, `bold-api`).
 //!
 //! The imports that take guest data are linked by hand ([`add_to_linker`])
 //! rather than through the generated bindings, which copy every string and
@@ -15,8 +16,10 @@ use wasmtime::component::{HasSelf, Linker, ResourceTable, WasmList, WasmStr};
 use wasmtime::{ResourceLimiter, StoreContextMut};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use super::bindings::checkout::plugin::{log, types};
-use super::bindings::connector::checkout::plugin::{connector_types, outbound_http};
+use super::bindings::checkout::plugin::{bold_api, log, outbound_http, shop, types};
+use super::bindings::connector::checkout::plugin::connector_types;
+use super::bold_api::{GuestBoldRequest, from_outbound, unavailable};
+use super::context::CallContext;
 use super::log_capture::{LogLevel, LogSink, Stream};
 use super::outbound::{GuestRequest, OutboundClient, OutboundGrant};
 
@@ -88,25 +91,41 @@ pub(crate) struct Sandbox {
     pub(crate) memory: MemoryGuard,
     log: LogSink,
     config: PluginConfig,
-    outbound: Option<Outbound>,
+    outbound: Outbound,
+    context: CallContext,
 }
 
-/// A connector's outbound HTTP: the shared client, its grant, and how many
-/// requests this invocation made.
+/// Outbound HTTP of one invocation: the shared client, the plugin's grant
+/// (hosts it may reach, and the deadline and caps of every request, Bold's
+/// API included), whether any host is granted at all, and how many
+/// requests this invocation made (both imports count against one limit).
 #[derive(Debug, Clone)]
 pub(crate) struct Outbound {
     pub(crate) client: OutboundClient,
     pub(crate) grant: Arc<OutboundGrant>,
+    hosts_granted: bool,
     made: u32,
 }
 
 impl Outbound {
-    pub(crate) fn new(client: OutboundClient, grant: Arc<OutboundGrant>) -> Self {
+    /// `grant`: the manifest's; `None` = no host granted (Bold's API is
+    /// still reachable, with the default caps).
+    pub(crate) fn new(client: OutboundClient, grant: Option<Arc<OutboundGrant>>) -> Self {
         Self {
             client,
-            grant,
+            hosts_granted: grant.is_some(),
+            grant: grant.unwrap_or_default(),
             made: 0,
         }
+    }
+
+    /// Counts one request, or refuses it past the grant's count.
+    fn take(&mut self) -> bool {
+        if self.made >= self.grant.max_requests {
+            return false;
+        }
+        self.made += 1;
+        true
     }
 }
 
@@ -124,7 +143,7 @@ impl Sandbox {
         log: LogSink,
         config: PluginConfig,
         memory_limit: u64,
-        outbound: Option<Outbound>,
+        outbound: Outbound,
     ) -> Self {
         // Nothing granted: no preopened directories, no environment, no
         // arguments, no network; stdin is empty; stdout and stderr go to the
@@ -144,7 +163,13 @@ impl Sandbox {
             log,
             config,
             outbound,
+            context: CallContext::default(),
         }
+    }
+
+    /// Gives the sandbox the call's context, right before the call.
+    pub(crate) fn set_context(&mut self, context: CallContext) {
+        self.context = context;
     }
 }
 
@@ -162,15 +187,18 @@ impl types::Host for Sandbox {}
 impl connector_types::Host for Sandbox {}
 
 /// WIT instance names of the imports linked by hand (guests built against
-/// any `checkout:plugin@0.1.x` find them: the linker matches semver).
-const LOG: &str = "checkout:plugin/log@0.1.0";
-const CONFIG: &str = "checkout:plugin/config@0.1.0";
-const OUTBOUND_HTTP: &str = "checkout:plugin/outbound-http@0.1.0";
+/// an older `checkout:plugin@0.1.x` find them too: the linker matches
+/// semver, a newer patch version satisfying an older import).
+const LOG: &str = "checkout:plugin/log@0.1.1";
+const CONFIG: &str = "checkout:plugin/config@0.1.1";
+const OUTBOUND_HTTP: &str = "checkout:plugin/outbound-http@0.1.1";
+const SHOP: &str = "checkout:plugin/shop@0.1.1";
+const BOLD_API: &str = "checkout:plugin/bold-api@0.1.1";
 
 /// Links the host's imports of both worlds (WASI is linked separately):
 /// `types` and `connector-types` (types only) through the generated
-/// bindings, and `log`, `config` and `outbound-http` by hand, reading the
-/// guest's strings and lists in place.
+/// bindings, and `log`, `config`, `outbound-http`, `shop` and `bold-api` by
+/// hand, reading the guest's strings and lists in place.
 pub(crate) fn add_to_linker(linker: &mut Linker<Sandbox>) -> wasmtime::Result<()> {
     types::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
     connector_types::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
@@ -186,6 +214,27 @@ pub(crate) fn add_to_linker(linker: &mut Linker<Sandbox>) -> wasmtime::Result<()
             Box::new(async move {
                 let mut store = store;
                 Ok((outbound_send(&mut store, request).await?,))
+            })
+        },
+    )?;
+    linker.instance(SHOP)?.func_wrap(
+        "current",
+        |store: StoreContextMut<'_, Sandbox>, (): ()| {
+            let info = store.data().context.shop.as_ref().map(|s| shop::ShopInfo {
+                platform: s.platform.clone(),
+                shop: s.shop.clone(),
+                installed: s.installed,
+                scopes: s.scopes.clone(),
+            });
+            Ok((info,))
+        },
+    )?;
+    linker.instance(BOLD_API)?.func_wrap_async(
+        "send",
+        |store: StoreContextMut<'_, Sandbox>, (request,): (GuestBoldRequest,)| {
+            Box::new(async move {
+                let mut store = store;
+                Ok((bold_api_send(&mut store, request).await?,))
             })
         },
     )?;
@@ -246,15 +295,15 @@ async fn outbound_send(
     store: &mut StoreContextMut<'_, Sandbox>,
     request: GuestRequest,
 ) -> wasmtime::Result<Result<outbound_http::Response, outbound_http::Error>> {
-    let Some(outbound) = &mut store.data_mut().outbound else {
+    let outbound = &mut store.data_mut().outbound;
+    if !outbound.hosts_granted {
         return Ok(Err(outbound_http::Error::NotAllowed(
             "this plugin is granted no outbound HTTP".into(),
         )));
-    };
-    if outbound.made >= outbound.grant.max_requests {
+    }
+    if !outbound.take() {
         return Ok(Err(outbound_http::Error::TooManyRequests));
     }
-    outbound.made += 1;
     let (client, grant) = (outbound.client.clone(), outbound.grant.clone());
     let request = match request.read(store, &grant)? {
         Ok(request) => request,
@@ -277,6 +326,42 @@ async fn outbound_send(
         %outcome,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "outbound request"
+    );
+    Ok(result)
+}
+
+/// `bold-api.send(request)`: for the call's shop only, counted with the
+/// outbound requests, read within the grant's caps, sent with the shop's
+/// token (added here, never seen by the guest).
+async fn bold_api_send(
+    store: &mut StoreContextMut<'_, Sandbox>,
+    request: GuestBoldRequest,
+) -> wasmtime::Result<Result<outbound_http::Response, bold_api::Error>> {
+    let access = match &store.data().context.bold_api {
+        Ok(access) => access.clone(),
+        Err(why) => return Ok(Err(unavailable(*why))),
+    };
+    let outbound = &mut store.data_mut().outbound;
+    if !outbound.take() {
+        return Ok(Err(bold_api::Error::TooManyRequests));
+    }
+    let (client, grant) = (outbound.client.clone(), outbound.grant.clone());
+    let request = match request.read(store, &grant, &access)? {
+        Ok(request) => request,
+        Err(err) => return Ok(Err(err)),
+    };
+    let method = request.method.clone();
+    let started = std::time::Instant::now();
+    let result = client
+        .send_bold(&grant, request, (&access.header, &access.value))
+        .await
+        .map_err(from_outbound);
+    // Never the path (it may name customers) nor the token.
+    tracing::debug!(
+        %method,
+        status = result.as_ref().map_or(0, |r| r.status),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "bold api request"
     );
     Ok(result)
 }

@@ -1,7 +1,7 @@
 //! Where sandboxes run: a dedicated tokio runtime, so guest code never runs
 //! on the HTTP server's async workers.
 
-use super::{Call, Invocation, Plugin, Report};
+use super::{Call, CallContext, Invocation, Plugin, Report};
 use crate::fault::{Fault, FaultKind};
 
 /// The sandbox threads.
@@ -27,15 +27,22 @@ impl SandboxPool {
         })
     }
 
-    /// Runs `call` in a fresh sandbox of `plugin` on a sandbox thread, and
+    /// Runs `call` (with its `context`) in a fresh sandbox of `plugin` on a
+    /// sandbox thread, and
     /// drops `hold` (an admission place, a gauge's guard) when the sandbox
     /// is gone. Cancellation-safe: dropping the returned future stops the
     /// sandbox at its next yield (every epoch tick) and drops `hold` then,
     /// so nothing outlives the caller unaccounted.
-    pub async fn run<H: Send + 'static>(&self, plugin: Plugin, call: Call, hold: H) -> Invocation {
+    pub async fn run<H: Send + 'static>(
+        &self,
+        plugin: Plugin,
+        call: Call,
+        context: CallContext,
+        hold: H,
+    ) -> Invocation {
         let limits = plugin.limits().clone();
         let mut task = AbortOnDrop(self.handle.spawn(async move {
-            let invocation = plugin.invoke(&call).await;
+            let invocation = plugin.invoke_with(&call, context).await;
             drop(hold);
             invocation
         }));

@@ -1019,11 +1019,8 @@ async fn a_notification_dated_far_ahead_is_refused() {
         refused.json::<Value>().await.expect("JSON")["error"],
         "invalid_output"
     );
-    assert!(
-        server.logs().contains("ahead of the host's clock"),
-        "{}",
-        server.logs()
-    );
+    let logs = server.wait_for_log("ahead of the host's clock");
+    assert!(logs.contains("ahead of the host's clock"), "{logs}");
     let now = product("p9", &now_rfc3339());
     let accepted = platform_webhook(&client, &server, "product-updated", &now).await;
     assert_eq!(accepted.status(), 200, "{}", server.logs());
