@@ -405,7 +405,9 @@ async fn overrides_and_webhooks_reach_their_exports() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_invocations_are_isolated() {
-    let plugin = hostile(|_| {});
+    // 64 sandboxes on two threads: a wide deadline, since this test is
+    // about isolation (a loaded CI machine once missed the default 100 ms).
+    let plugin = hostile(|s| s.limits.timeout_ms = 10_000);
     let tasks: Vec<_> = (0..64)
         .map(|i| {
             let plugin = plugin.clone();
