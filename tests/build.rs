@@ -26,6 +26,7 @@ const GUESTS: &[(&str, &str)] = &[
     ("platform-sync", "PLATFORM_SYNC"),
     ("hostile", "HOSTILE"),
     ("sdk-probe", "SDK_PROBE"),
+    ("caller", "CALLER"),
 ];
 
 /// What the guests are built from: any change here rebuilds them (cargo

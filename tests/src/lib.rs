@@ -23,6 +23,8 @@ pub const FIXTURES: &str = env!("PLUGIN_TESTS_FIXTURES");
 ///   according to the event name (see that crate's documentation).
 /// - [`SDK_PROBE`](guests::SDK_PROBE): `tests/guests/sdk-probe`, which reports
 ///   what `plugin-sdk`'s event accessors read (its wasm-only code under test).
+/// - [`CALLER`](guests::CALLER): `tests/guests/caller`, which reports the
+///   call's shop and calls Bold's API and granted hosts (contract 0.1.1).
 pub mod guests {
     include!(concat!(env!("OUT_DIR"), "/guests.rs"));
 }

@@ -245,7 +245,8 @@ async fn add_address(
 /// - `slow`: the answer comes after 5 s;
 /// - `garbage`: 200 with a body that is not JSON;
 /// - `other-shop`: a token for another shop;
-/// - `unavailable`: 503.
+/// - `unavailable`: 503;
+/// - `narrow-<n>`: a token `token-narrow` granting only `add_fee`.
 ///
 /// A wrong client id or secret gets 401.
 #[derive(Debug, Clone)]
@@ -260,6 +261,36 @@ struct CheckoutState {
     client_id: String,
     client_secret: String,
     exchanges: Mutex<Vec<Value>>,
+    api_calls: Mutex<Vec<Value>>,
+}
+
+/// Bold's API for a shop: records the call (method, platform, shop, path,
+/// query, the token headers, body) and answers 200 with
+/// `{"ok": true, "path": <path>}`; path `missing` answers 404.
+async fn shop_api(
+    State(state): State<Arc<CheckoutState>>,
+    method: axum::http::Method,
+    Path((platform, shop, path)): Path<(String, String, String)>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    lock(&state.api_calls).push(json!({
+        "method": method.as_str(), "platform": platform, "shop": shop, "path": path,
+        "query": uri.query(), "authorization": header("authorization"),
+        "x_bold_checkout_access_token": header("x-bold-checkout-access-token"),
+        "body": String::from_utf8_lossy(&body),
+    }));
+    if path == "missing" {
+        return (StatusCode::NOT_FOUND, Json(json!({"error": "not found"}))).into_response();
+    }
+    Json(json!({"ok": true, "path": path})).into_response()
 }
 
 async fn access_token(
@@ -305,6 +336,11 @@ async fn access_token(
         "garbage" => (StatusCode::OK, "<html>not json</html>").into_response(),
         "other-shop" => token("someone-else.myshopify.com", "other"),
         "unavailable" => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        code if code.starts_with("narrow-") => Json(json!({
+            "shop": shop, "platform": platform, "access_token": "token-narrow",
+            "scope": "add_fee", "token_type": "bearer",
+        }))
+        .into_response(),
         code => match code.strip_prefix("good-") {
             Some(n) => token(&shop, n),
             None => (
@@ -323,11 +359,16 @@ impl MockBoldCheckout {
             client_id: client_id.to_owned(),
             client_secret: client_secret.to_owned(),
             exchanges: Mutex::new(Vec::new()),
+            api_calls: Mutex::new(Vec::new()),
         });
         let app = Router::new()
             .route(
                 "/api/v1/{platform}/{shop}/oauth/access_token",
                 post(access_token),
+            )
+            .route(
+                "/api/v1/{platform}/{shop}/{*path}",
+                axum::routing::any(shop_api),
             )
             .with_state(state.clone());
         Self {
@@ -345,5 +386,10 @@ impl MockBoldCheckout {
     /// client id), in order.
     pub fn exchanges(&self) -> Vec<Value> {
         lock(&self.state.exchanges).clone()
+    }
+
+    /// The calls to Bold's API for a shop it received, in order.
+    pub fn api_calls(&self) -> Vec<Value> {
+        lock(&self.state.api_calls).clone()
     }
 }

@@ -30,6 +30,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::manifest::ManifestError;
+use super::outbound::{RawLimits, grant};
 use super::secrets::{OneOrTwo, SecretValue, resolve_secret_source};
 use crate::runtime::outbound::OutboundGrant;
 use crate::signature::{BodySignature, DigestEncoding};
@@ -57,7 +58,7 @@ pub(crate) struct RawConnector {
     allowed_hosts: BTreeSet<String>,
     platform_webhook: Option<RawWebhook>,
     #[serde(default)]
-    http: RawHttp,
+    http: RawLimits,
     max_future_secs: Option<u64>,
 }
 
@@ -69,15 +70,6 @@ struct RawWebhook {
     header: Option<String>,
     encoding: Option<DigestEncoding>,
     topics: Option<BTreeSet<String>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawHttp {
-    timeout_ms: Option<u64>,
-    max_response_bytes: Option<u64>,
-    max_request_bytes: Option<u64>,
-    max_requests: Option<u32>,
 }
 
 /// How the platform signs its webhooks.
@@ -176,43 +168,7 @@ impl RawConnector {
                     .into(),
             );
         }
-        let mut allowed_hosts = BTreeSet::new();
-        for host in self.allowed_hosts {
-            let normal = host.trim().to_ascii_lowercase();
-            if normal.is_empty()
-                || normal.contains('/')
-                || normal.contains('@')
-                || normal.contains('*')
-                || url::Url::parse(&format!("http://{normal}/")).is_err()
-            {
-                return Err(format!(
-                    "field `connector.allowed_hosts`: {host:?} is not a host or host:port \
-                     (no scheme, path or wildcard)"
-                ));
-            }
-            allowed_hosts.insert(normal);
-        }
-        let defaults = OutboundGrant::default();
-        let http = self.http;
-        let timeout = http
-            .timeout_ms
-            .map(Duration::from_millis)
-            .unwrap_or(defaults.timeout);
-        if timeout.is_zero() || timeout > Duration::from_secs(60) {
-            return Err("field `connector.http.timeout_ms`: must be 1..=60000".into());
-        }
-        if http.max_requests == Some(0) {
-            return Err("field `connector.http.max_requests`: must be above 0".into());
-        }
-        let outbound = OutboundGrant {
-            allowed_hosts,
-            timeout,
-            max_response_bytes: http
-                .max_response_bytes
-                .unwrap_or(defaults.max_response_bytes),
-            max_request_bytes: http.max_request_bytes.unwrap_or(defaults.max_request_bytes),
-            max_requests: http.max_requests.unwrap_or(defaults.max_requests),
-        };
+        let outbound = grant(self.allowed_hosts, self.http, "connector", "connector.http")?;
         let resolve = |f: &str| base.join(f).to_string_lossy().into_owned();
         let webhook = match self.platform_webhook {
             None => None,

@@ -47,7 +47,9 @@ use serde::de::{self, Deserializer, IgnoredAny};
 
 use super::connector::{ConnectorSettings, DEFAULT_CONNECTOR_TIMEOUT, RawConnector};
 use super::install::{OAuthSettings, RawOAuth};
+use super::outbound::RawOutbound;
 use super::secrets::{OneOrTwo, SecretValue, resolve_secret_source};
+use crate::runtime::outbound::OutboundGrant;
 use crate::runtime::{Limits, PluginSettings};
 use crate::signature::{Algorithm as VerifierAlgorithm, Policy};
 
@@ -56,6 +58,9 @@ pub const DEFAULT_MAX_CONCURRENCY: usize = 8;
 /// Requests of one plugin waiting for a sandbox before the host answers 503,
 /// unless configured.
 pub const DEFAULT_QUEUE: usize = 32;
+/// The longest deadline a checkout plugin may have: Bold Checkout waits 20 s
+/// at most (PROTOCOL.md §1).
+pub const MAX_CHECKOUT_TIMEOUT_MS: u64 = 20_000;
 /// Signature algorithms a plugin may accept, in the words its manifest uses.
 pub const SIGNATURE_ALGORITHMS: [&str; 3] = ["hmac-sha256", "hmac-sha1", "hmac-sha512"];
 /// The signature algorithm accepted unless a manifest lists others.
@@ -388,6 +393,8 @@ struct RawManifest {
     config: BTreeMap<String, ConfigValue>,
     connector: Option<RawConnector>,
     oauth: Option<RawOAuth>,
+    outbound: Option<RawOutbound>,
+    require_install: Option<bool>,
 }
 
 /// A parsed manifest, paths resolved against the manifest's directory and
@@ -433,6 +440,13 @@ pub struct Manifest {
     pub connector: Option<ConnectorSettings>,
     /// `[oauth]`: the plugin can be installed on stores (the install flow).
     pub oauth: Option<OAuthSettings>,
+    /// `[outbound]`: the hosts a checkout plugin may reach, and the caps of
+    /// its requests (Bold API calls included). `None`: no host.
+    pub outbound: Option<OutboundGrant>,
+    /// `require_install = true`: events for a shop the plugin is not
+    /// installed on (or that name no shop) get the not-subscribed answer
+    /// without running the plugin.
+    pub require_install: bool,
 }
 
 impl Manifest {
@@ -543,6 +557,25 @@ impl Manifest {
             .map(RawOAuth::check)
             .transpose()
             .map_err(invalid)?;
+        if connector.is_some() && raw.outbound.is_some() {
+            return Err(invalid(
+                "table `outbound`: a connector's outbound HTTP is `connector.allowed_hosts` and \
+                 `[connector.http]`"
+                    .into(),
+            ));
+        }
+        let outbound = raw
+            .outbound
+            .map(RawOutbound::check)
+            .transpose()
+            .map_err(invalid)?;
+        if connector.is_none() && limits.timeout_ms > MAX_CHECKOUT_TIMEOUT_MS {
+            return Err(invalid(format!(
+                "field `limits.timeout_ms`: {} is above {MAX_CHECKOUT_TIMEOUT_MS} (Bold Checkout \
+                 waits 20 s at most for a plugin)",
+                limits.timeout_ms
+            )));
+        }
         Ok(Self {
             path: path.to_owned(),
             id: raw.id,
@@ -563,6 +596,8 @@ impl Manifest {
             config,
             connector,
             oauth,
+            outbound,
+            require_install: raw.require_install.unwrap_or(false),
         })
     }
 
@@ -640,7 +675,11 @@ impl Manifest {
             id: self.id.clone(),
             limits: self.limits.clone(),
             config: self.config.clone(),
-            outbound: self.connector.as_ref().map(|c| c.outbound.clone()),
+            outbound: self
+                .connector
+                .as_ref()
+                .map(|c| c.outbound.clone())
+                .or_else(|| self.outbound.clone()),
         }
     }
 }

@@ -8,6 +8,7 @@
 //! - [`connector`]: `[connector]` ([`ConnectorSettings`]).
 //! - [`http`]: `[http]`, the listeners' deadlines and bounds ([`HttpSettings`]).
 //! - [`install`]: the install flow's `[oauth]`, `[bold_checkout]` and `[state]`.
+//! - [`outbound`]: outbound HTTP a manifest grants (`[outbound]`).
 //! - [`secrets`]: secret sources, read from the environment or files.
 
 pub mod connector;
@@ -15,6 +16,7 @@ pub mod host;
 pub mod http;
 pub mod install;
 pub mod manifest;
+pub mod outbound;
 pub mod secrets;
 
 pub use connector::{ConnectorSecrets, ConnectorSettings};

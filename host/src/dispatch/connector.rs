@@ -12,6 +12,7 @@ use http::StatusCode;
 use super::answer::Answer;
 use super::notifications::{self, Notification};
 use super::reply::{Refusal, Reply};
+use super::shops::ShopCall;
 use super::{Dispatcher, Target};
 use crate::fault::{Fault, FaultKind};
 use crate::metrics::bounded_label;
@@ -100,7 +101,7 @@ impl Dispatcher {
         let Some(connector) = entry.connector() else {
             return Reply::refused(Refusal::NotFound, label);
         };
-        let invocation = match self.run(target, call).await {
+        let invocation = match self.run(target, call, ShopCall::default()).await {
             Ok(invocation) => invocation,
             Err(refusal) => return Reply::refused(refusal, label),
         };

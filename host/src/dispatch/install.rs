@@ -5,19 +5,30 @@
 //! Nothing here logs a code, a token or a secret; the store is reached on
 //! blocking threads.
 
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
+
+use http::{HeaderName, HeaderValue};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 
-use crate::config::{BoldCheckoutSettings, SecretValue};
-use crate::state::{AccessToken, Install, ShopRef, ShopRefError, Shops, StateError};
+use crate::config::{BoldCheckoutSettings, SecretValue, TokenHeader};
+use crate::runtime::BoldApiAccess;
+use crate::state::{AccessToken, Install, Installed, ShopRef, ShopRefError, Shops, StateError};
 
 /// The largest answer to a token exchange that is read.
 pub const MAX_EXCHANGE_ANSWER: usize = 64 * 1024;
 /// The longest authorization code accepted.
 pub const MAX_CODE_LEN: usize = 2048;
+
+/// How long a looked-up install (or its absence) is reused before the store
+/// is asked again: an install or uninstall through another host behind the
+/// same load balancer is seen within this time (at once on this host).
+pub const INSTALL_CACHE_TTL: Duration = Duration::from_secs(5);
+/// Installs remembered at most; past it the memory starts over.
+const INSTALL_CACHE_MAX: usize = 10_000;
 
 /// RFC 3986's unreserved characters stay; everything else is encoded
 /// (a space is `%20`).
@@ -130,7 +141,11 @@ pub struct Installer {
     settings: BoldCheckoutSettings,
     shops: Arc<Shops>,
     client: reqwest::Client,
+    cache: Mutex<InstallCache>,
 }
+
+/// Installs looked up recently: (plugin, shop) → (when, the install).
+type InstallCache = HashMap<(String, ShopRef), (Instant, Option<Installed>)>;
 
 impl Installer {
     /// The flow against `settings`, keeping installs in `shops`.
@@ -144,6 +159,65 @@ impl Installer {
             settings,
             shops,
             client,
+            cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The install of `plugin` on `shop` (token included), from memory when
+    /// looked up less than [`INSTALL_CACHE_TTL`] ago.
+    pub async fn lookup(
+        &self,
+        plugin: &str,
+        shop: &ShopRef,
+    ) -> Result<Option<Installed>, InstallError> {
+        let key = (plugin.to_owned(), shop.clone());
+        if let Some((at, installed)) = self.cached().get(&key)
+            && at.elapsed() < INSTALL_CACHE_TTL
+        {
+            return Ok(installed.clone());
+        }
+        let shops = self.shops.clone();
+        let (p, s) = key.clone();
+        let installed = tokio::task::spawn_blocking(move || shops.get(&p, &s))
+            .await
+            .map_err(|e| InstallError::Unreachable(format!("the store task failed: {e}")))?
+            .map_err(InstallError::State)?;
+        let mut cache = self.cached();
+        if cache.len() >= INSTALL_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(key, (Instant::now(), installed.clone()));
+        Ok(installed)
+    }
+
+    fn cached(&self) -> std::sync::MutexGuard<'_, InstallCache> {
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn forget(&self, plugin: &str, shop: &ShopRef) {
+        self.cached().remove(&(plugin.to_owned(), shop.clone()));
+    }
+
+    /// Bold's API for an installed shop: its base URL and the header that
+    /// carries its token (`[bold_checkout] token_header`); `None` when the
+    /// token cannot be a header value (it was checked at the exchange).
+    pub fn access(&self, installed: &Installed) -> Option<BoldApiAccess> {
+        let token = installed.token.expose();
+        let (header, text) = match self.settings.token_header {
+            TokenHeader::AuthorizationBearer => {
+                (http::header::AUTHORIZATION, format!("Bearer {token}"))
+            }
+            TokenHeader::XBoldCheckoutAccessToken => (
+                HeaderName::from_static("x-bold-checkout-access-token"),
+                token.to_owned(),
+            ),
+        };
+        let mut value = HeaderValue::from_str(&text).ok()?;
+        value.set_sensitive(true);
+        Some(BoldApiAccess {
+            base: self.shop_base(&installed.install.shop),
+            header,
+            value,
         })
     }
 
@@ -210,6 +284,7 @@ impl Installer {
             .await
             .map_err(|e| InstallError::Unreachable(format!("the store task failed: {e}")))?
             .map_err(InstallError::State)?;
+        self.forget(plugin, shop);
         Ok(install)
     }
 
@@ -272,11 +347,13 @@ impl Installer {
     /// Step 6: forgets the shop's token; whether there was one.
     pub async fn uninstall(&self, plugin: &str, shop: &ShopRef) -> Result<bool, InstallError> {
         let shops = self.shops.clone();
-        let (plugin, shop) = (plugin.to_owned(), shop.clone());
-        tokio::task::spawn_blocking(move || shops.remove(&plugin, &shop))
+        let (p, s) = (plugin.to_owned(), shop.clone());
+        let removed = tokio::task::spawn_blocking(move || shops.remove(&p, &s))
             .await
             .map_err(|e| InstallError::Unreachable(format!("the store task failed: {e}")))?
-            .map_err(InstallError::State)
+            .map_err(InstallError::State)?;
+        self.forget(plugin, shop);
+        Ok(removed)
     }
 }
 

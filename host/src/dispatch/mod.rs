@@ -24,6 +24,7 @@
 //! - [`outbox_slot`]: the outbox once open, and whether it can write.
 //! - [`registry`]: the served plugins.
 //! - [`reply`]: how a call ends; the one fault → answer mapping.
+//! - [`shops`]: the shop of a checkout call, installed or not.
 //! - `checkout`, `connector`: the calls of each world.
 
 pub mod actions;
@@ -39,6 +40,7 @@ pub mod notifications;
 pub mod outbox_slot;
 pub mod registry;
 pub mod reply;
+pub mod shops;
 
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
@@ -53,8 +55,10 @@ pub use reply::{Answered, EMPTY_ACTIONS, Refusal, Reply};
 
 use crate::metrics::{Metrics, PluginLabels};
 use crate::outbox::Outbox;
-use crate::runtime::{Call, CallContext, Invocation, Plugin, Report, SandboxPool};
+use crate::runtime::{Call, Invocation, Plugin, Report, SandboxPool};
 use crate::signature::SignedRequest;
+use crate::state::ShopRef;
+use shops::ShopCall;
 
 /// Where "now" comes from (tests inject a fixed clock).
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
@@ -160,6 +164,11 @@ impl Dispatcher {
         self.inner.installer.get()
     }
 
+    /// What a checkout call to `entry` knows about its `shop`.
+    async fn shop_call(&self, entry: &PluginEntry, shop: Option<ShopRef>) -> ShopCall {
+        shops::shop_call(self.installer().map(Arc::as_ref), entry, shop).await
+    }
+
     /// Where the outbox goes once it is open (the server fills it, possibly
     /// after it started serving) and whether it can write.
     pub fn outbox_slot(&self) -> &Arc<OutboxSlot> {
@@ -235,7 +244,12 @@ impl Dispatcher {
     /// against the protocol. Cancellation-safe: if the caller is dropped,
     /// the sandbox is stopped, and its admission place and its count in
     /// `sandboxes_in_use` are given back once, when it is gone.
-    async fn run(&self, target: &Target, call: Call) -> Result<Invocation<Answer>, Refusal> {
+    async fn run(
+        &self,
+        target: &Target,
+        call: Call,
+        shop: ShopCall,
+    ) -> Result<Invocation<Answer>, Refusal> {
         let entry = &target.entry;
         let admitted = entry
             .admission()
@@ -243,6 +257,10 @@ impl Dispatcher {
             .await
             .map_err(|_| Refusal::Saturated)?;
         let in_use = InUse::new(&self.inner.metrics, entry.id());
+        let ShopCall {
+            context, policy, ..
+        } = shop;
+        let policy = policy.as_ref().unwrap_or(entry.policy());
         let invocation = match entry.native() {
             Some(native) => Invocation {
                 outcome: native.call(&call),
@@ -253,9 +271,9 @@ impl Dispatcher {
                 let invocation = self
                     .inner
                     .pool
-                    .run(target.plugin.clone(), call, CallContext::default(), hold)
+                    .run(target.plugin.clone(), call, context, hold)
                     .await;
-                settle(invocation, entry.policy())
+                settle(invocation, policy)
             }
         };
         Ok(invocation)

@@ -18,7 +18,9 @@ pub(super) async fn event(
     handle(&state, &id, incoming, EVENT, |checked| async move {
         // The checks made sure there is one; moved, not copied.
         let name = checked.event.unwrap_or_default();
-        dispatcher.event(&checked.target, name, checked.body).await
+        dispatcher
+            .event(&checked.target, name, checked.body, checked.shop)
+            .await
     })
     .await
 }
@@ -32,7 +34,7 @@ pub(super) async fn override_call(
     let dispatcher = state.dispatcher();
     handle(&state, &id, incoming, CHECKOUT, |checked| async move {
         dispatcher
-            .override_call(&checked.target, kind, checked.body)
+            .override_call(&checked.target, kind, checked.body, checked.shop)
             .await
     })
     .await
@@ -47,7 +49,7 @@ pub(super) async fn webhook(
     let dispatcher = state.dispatcher();
     handle(&state, &id, incoming, CHECKOUT, |checked| async move {
         dispatcher
-            .webhook(&checked.target, topic, checked.body)
+            .webhook(&checked.target, topic, checked.body, checked.shop)
             .await
     })
     .await

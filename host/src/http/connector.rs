@@ -23,6 +23,7 @@ const PLATFORM: Rules = Rules {
     auth: Auth::PlatformBody,
     require_event: false,
     allow_empty: false,
+    shop_in_query: false,
 };
 
 const BOLD: Rules = Rules {
@@ -36,6 +37,7 @@ const BOLD: Rules = Rules {
     auth: Auth::Cavage,
     require_event: false,
     allow_empty: true,
+    shop_in_query: false,
 };
 
 /// `POST /plugins/{id}/platform/{topic}`.

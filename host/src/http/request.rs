@@ -16,8 +16,10 @@ use super::AppState;
 use super::error::ApiError;
 use crate::config::http::{LINGER_BYTES, LINGER_TIME};
 use crate::dispatch::event_name::{BodyError, read_event_field};
-use crate::dispatch::{Auth, PluginEntry, Target};
+use crate::dispatch::install::Query;
+use crate::dispatch::{Auth, InstallError, PluginEntry, Target};
 use crate::signature::SignedRequest;
+use crate::state::ShopRef;
 
 /// A call that passed every check.
 #[derive(Debug)]
@@ -28,6 +30,9 @@ pub(super) struct Checked {
     pub body: String,
     /// The body's `event` field, when it has a string one.
     pub event: Option<String>,
+    /// The shop the query string names (`?platform=…&shop=…`), on routes
+    /// that read it.
+    pub shop: Option<ShopRef>,
 }
 
 /// The parts of a request the checks read.
@@ -77,6 +82,9 @@ pub(super) struct Rules {
     pub require_event: bool,
     /// An empty body is accepted (and no content type is required).
     pub allow_empty: bool,
+    /// The query string may name the call's shop (`platform` and `shop`);
+    /// a malformed one is a 400.
+    pub shop_in_query: bool,
 }
 
 /// The checkout routes: POST, cavage-signed, a JSON object.
@@ -85,6 +93,7 @@ pub(super) const CHECKOUT: Rules = Rules {
     auth: Auth::Cavage,
     require_event: false,
     allow_empty: false,
+    shop_in_query: true,
 };
 
 /// The event route: a checkout route whose body has a string `event`.
@@ -130,11 +139,20 @@ pub(super) async fn check(
         .dispatcher()
         .authenticate(target.entry(), rules.auth, &request)?;
 
+    // Last of the checks (a 400, as a body that is not JSON).
+    let shop = || {
+        if rules.shop_in_query {
+            shop_in_query(uri.query())
+        } else {
+            Ok(None)
+        }
+    };
     if rules.allow_empty && bytes.is_empty() {
         return Ok(Checked {
             target,
             body: String::new(),
             event: None,
+            shop: shop()?,
         });
     }
     if !is_json_content_type(&headers) {
@@ -149,7 +167,18 @@ pub(super) async fn check(
         target,
         body,
         event,
+        shop: shop()?,
     })
+}
+
+/// The shop a query string names: both `platform` and `shop`, or neither.
+fn shop_in_query(query: Option<&str>) -> Result<Option<ShopRef>, ApiError> {
+    let bad = |e: InstallError| ApiError::BadRequest(e.to_string());
+    let query = Query::parse(query).map_err(bad)?;
+    match (query.get("platform"), query.get("shop")) {
+        (Err(_), Err(_)) => Ok(None),
+        _ => query.shop().map(Some).map_err(bad),
+    }
 }
 
 /// Why a body was not read whole.

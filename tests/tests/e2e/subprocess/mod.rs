@@ -4,6 +4,7 @@
 //! 127.0.0.1, with signals, and through its other commands (`sign`,
 //! `outbox`).
 
+mod calls_out;
 mod connector;
 mod connector_load;
 mod http_limits;

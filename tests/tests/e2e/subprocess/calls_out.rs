@@ -1,0 +1,365 @@
+//! Handlers that call out, over real HTTP: the shop of each call (from the
+//! query string), Bold's API for an installed shop with its token added by
+//! the host, outbound HTTP to granted hosts only, `require_install`, the
+//! scopes granted at the install, and a component built against contract
+//! 0.1.0 serving unchanged.
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::routing::get;
+use plugin_tests::guests::{CALLER, EXAMPLE_CHECKOUT, HOSTILE};
+use plugin_tests::mocks::MockBoldCheckout;
+use plugin_tests::server::{PluginSpec, TestServer, sign, signed_post, write_config};
+use plugin_tests::support::{fixture_body, fixture_names};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_plugin-host-under-test");
+const SECRET: &str = "caller-secret";
+const CLIENT_ID: &str = "client-123";
+/// 32 bytes of 0x07, base64.
+const STATE_KEY: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
+const SHOP: &str = "platform=shopify&shop=a.myshopify.com";
+
+/// A third-party service on 127.0.0.1: `GET /points` answers `{"points": 7}`.
+async fn service() -> SocketAddr {
+    let app = Router::new().route(
+        "/points",
+        get(|| async { axum::Json(json!({"points": 7})) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    addr
+}
+
+struct Host {
+    _dir: tempfile::TempDir,
+    server: TestServer,
+    bold: MockBoldCheckout,
+    client: reqwest::Client,
+}
+
+impl Host {
+    /// `plugins`: (id, component, extra manifest lines); each gets
+    /// `[oauth]` and the same secret.
+    async fn start(plugins: &[(&str, &str, String)]) -> Self {
+        let bold = MockBoldCheckout::start(CLIENT_ID, SECRET).await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let specs: Vec<PluginSpec> = plugins
+            .iter()
+            .map(|(id, component, extra)| {
+                PluginSpec::new(id, component, SECRET)
+                    .with(&format!("{extra}\n[oauth]\nclient_id = \"{CLIENT_ID}\""))
+            })
+            .collect();
+        let host = write_config(
+            dir.path(),
+            &specs,
+            &format!(
+                "[bold_checkout]\nbase_url = \"{}\"\n[state]\nkey_env = \"TEST_STATE_KEY\"\n",
+                bold.url()
+            ),
+        );
+        let server =
+            TestServer::start_with_env(BIN, &host, &specs, &[], &[("TEST_STATE_KEY", STATE_KEY)]);
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Self {
+            _dir: dir,
+            server,
+            bold,
+            client,
+        }
+    }
+
+    async fn install(&self, plugin: &str, code: &str) {
+        let url = self.server.url(&format!(
+            "/plugins/{plugin}/oauth/authorize?{SHOP}&code={code}"
+        ));
+        let response = self.client.get(url).send().await.expect("answered");
+        assert_eq!(
+            response.status(),
+            StatusCode::FOUND,
+            "{}",
+            self.server.logs()
+        );
+    }
+
+    async fn uninstall(&self, plugin: &str) {
+        let url = self
+            .server
+            .url(&format!("/plugins/{plugin}/oauth/uninstalled?{SHOP}"));
+        let mut request = self.client.post(&url);
+        for (name, value) in sign(SECRET, &url, b"", &[]) {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.expect("answered");
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+
+    /// Sends event `name` to `plugin` (with `query` after `?`, if any);
+    /// the answer's status and body.
+    async fn event(&self, plugin: &str, name: &str, query: &str) -> (u16, Value) {
+        let path = if query.is_empty() {
+            format!("/plugins/{plugin}/events")
+        } else {
+            format!("/plugins/{plugin}/events?{query}")
+        };
+        let body = json!({"event": name}).to_string();
+        let response = signed_post(&self.client, &self.server.url(&path), SECRET, &body).await;
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// What the caller guest reported: the JSON in its one note.
+    async fn data(&self, plugin: &str, name: &str, query: &str) -> Value {
+        let (status, body) = self.event(plugin, name, query).await;
+        assert_eq!(status, 200, "{body}");
+        let note = body["actions"][0]["data"]["note"].as_str();
+        let note = note.unwrap_or_else(|| panic!("{body}\n{}", self.server.logs()));
+        serde_json::from_str(note).expect("the note is JSON")
+    }
+}
+
+fn caller_manifest(extra: &str) -> String {
+    format!(
+        "scopes = [\"add_fee\", \"modify_order\"]\n{extra}\n[config]\nbold_method = \"POST\"\nbold_path = \"orders/abc/discounts\"\n\
+         bold_body = '{{\"code\":\"GOLD\"}}'\n"
+    )
+}
+
+#[tokio::test]
+async fn an_installed_shop_reaches_bolds_api_with_its_token() {
+    let t = Host::start(&[("caller", CALLER, caller_manifest(""))]).await;
+
+    // No shop in the query: none; a shop not installed: said so.
+    assert_eq!(t.data("caller", "shop", "").await, Value::Null);
+    assert_eq!(
+        t.data("caller", "shop", SHOP).await,
+        json!({"platform": "shopify", "shop": "a.myshopify.com", "installed": false, "scopes": []})
+    );
+    assert_eq!(t.data("caller", "bold_api", "").await["error"], "NoShop");
+    assert_eq!(
+        t.data("caller", "bold_api", SHOP).await["error"],
+        "NotInstalled"
+    );
+    assert!(t.bold.api_calls().is_empty());
+
+    t.install("caller", "good-1").await;
+    assert_eq!(
+        t.data("caller", "shop", SHOP).await,
+        json!({"platform": "shopify", "shop": "a.myshopify.com", "installed": true,
+               "scopes": ["add_fee", "modify_order"]})
+    );
+    let result = t.data("caller", "bold_api", SHOP).await;
+    assert_eq!(result["status"], 200, "{result}");
+    let answer: Value = serde_json::from_str(result["body"].as_str().expect("body")).expect("json");
+    assert_eq!(answer["path"], "orders/abc/discounts");
+    let calls = t.bold.api_calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0]["method"], "POST");
+    assert_eq!(calls[0]["shop"], "a.myshopify.com");
+    assert_eq!(calls[0]["path"], "orders/abc/discounts");
+    assert_eq!(calls[0]["authorization"], "Bearer token-1");
+    assert_eq!(calls[0]["body"], "{\"code\":\"GOLD\"}");
+
+    // After the uninstall, the next call is refused at once.
+    t.uninstall("caller").await;
+    assert_eq!(
+        t.data("caller", "bold_api", SHOP).await["error"],
+        "NotInstalled"
+    );
+    assert_eq!(t.bold.api_calls().len(), 1);
+
+    // A malformed shop in the query: 400, nothing runs.
+    let (status, body) = t
+        .event("caller", "shop", "platform=shopify&shop=..%2Fadmin")
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = t.event("caller", "shop", "platform=shopify").await;
+    assert_eq!(status, 400);
+
+    let logs = t.server.logs();
+    assert!(!logs.contains("token-1"), "{logs}");
+}
+
+#[tokio::test]
+async fn bold_api_paths_stay_below_the_shop_and_requests_are_counted() {
+    let extra = "[outbound]\nmax_requests = 1";
+    let mut manifest = caller_manifest(extra);
+    manifest = manifest.replace("orders/abc/discounts", "../../oauth/access_token");
+    let t = Host::start(&[
+        ("escape", CALLER, manifest),
+        ("counted", CALLER, caller_manifest(extra)),
+    ])
+    .await;
+    t.install("escape", "good-2").await;
+    t.install("counted", "good-3").await;
+    let result = t.data("escape", "bold_api", SHOP).await;
+    assert!(
+        result["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("InvalidRequest")),
+        "{result}"
+    );
+    // One request per invocation: the second is refused.
+    let results = t.data("counted", "bold_api_twice", SHOP).await;
+    assert_eq!(results[0]["status"], 200, "{results}");
+    assert_eq!(results[1]["error"], "TooManyRequests", "{results}");
+    assert_eq!(t.bold.api_calls().len(), 1);
+}
+
+#[tokio::test]
+async fn outbound_http_reaches_granted_addresses_only() {
+    let svc = service().await;
+    let port = svc.port();
+    let grant = format!("[outbound]\nallowed_hosts = [\"127.0.0.1:{port}\", \"localhost:{port}\"]");
+    let with_url = |url: &str| {
+        caller_manifest(&grant).replace("[config]\n", &format!("[config]\nhttp_url = \"{url}\"\n"))
+    };
+    let t = Host::start(&[
+        (
+            "literal",
+            CALLER,
+            with_url(&format!("http://127.0.0.1:{port}/points")),
+        ),
+        (
+            "by-name",
+            CALLER,
+            with_url(&format!("http://localhost:{port}/points")),
+        ),
+        (
+            "elsewhere",
+            CALLER,
+            with_url(&format!("http://127.0.0.1:{}/points", port + 1)),
+        ),
+        (
+            "none",
+            CALLER,
+            caller_manifest("").replace(
+                "[config]\n",
+                &format!("[config]\nhttp_url = \"http://127.0.0.1:{port}/points\"\n"),
+            ),
+        ),
+    ])
+    .await;
+    let ok = t.data("literal", "http", "").await;
+    assert_eq!(ok["status"], 200, "{ok}");
+    assert_eq!(ok["body"], "{\"points\":7}");
+    // A granted name that resolves to loopback is refused after resolution.
+    let by_name = t.data("by-name", "http", "").await;
+    assert!(
+        by_name["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("NotAllowed")),
+        "{by_name}"
+    );
+    let elsewhere = t.data("elsewhere", "http", "").await;
+    assert!(
+        elsewhere["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("NotAllowed")),
+        "{elsewhere}"
+    );
+    let none = t.data("none", "http", "").await;
+    assert!(
+        none["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("granted no outbound")),
+        "{none}"
+    );
+}
+
+#[tokio::test]
+async fn require_install_answers_no_actions_for_other_shops() {
+    let t = Host::start(&[("strict", CALLER, caller_manifest("require_install = true"))]).await;
+    for query in ["", SHOP] {
+        let (status, body) = t.event("strict", "shop", query).await;
+        assert_eq!(status, 200);
+        assert_eq!(body, json!({"success": true, "actions": []}), "{query}");
+    }
+    let metrics = reqwest::get(t.server.url("/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        !metrics.contains("plugin_host_fuel_used_count{plugin=\"strict\"}"),
+        "no sandbox ran: {metrics}"
+    );
+    t.install("strict", "good-4").await;
+    assert_eq!(t.data("strict", "shop", SHOP).await["installed"], true);
+    let logs = t.server.wait_for_log("not installed on");
+    assert!(logs.contains("not installed on"), "{logs}");
+}
+
+#[tokio::test]
+async fn the_scopes_granted_at_the_install_are_enforced() {
+    // `ok` answers add_note, which needs `modify_order`.
+    let manifest = "scopes = [\"modify_order\"]\non_error = \"fail\"".to_owned();
+    let t = Host::start(&[("narrow", HOSTILE, manifest)]).await;
+    let (_, body) = t.event("narrow", "ok", SHOP).await;
+    assert_eq!(
+        body["success"], true,
+        "manifest scopes before the install: {body}"
+    );
+    t.install("narrow", "narrow-1").await; // grants add_fee only
+    let (_, body) = t.event("narrow", "ok", SHOP).await;
+    assert_eq!(
+        body,
+        json!({"success": false, "actions": [], "error": "invalid_output"})
+    );
+    let (_, body) = t.event("narrow", "ok", "").await;
+    assert_eq!(
+        body["success"], true,
+        "no shop: the manifest's scopes: {body}"
+    );
+}
+
+#[tokio::test]
+async fn a_component_built_against_contract_0_1_0_answers_as_before() {
+    let old = format!(
+        "{}/tests/assets/example_checkout-contract-0.1.0.wasm",
+        plugin_tests::WORKSPACE
+    );
+    let url = "public_url = \"https://plugins.example/plugins/example-checkout\"".to_owned();
+    let t = Host::start(&[
+        ("old", old.as_str(), url.clone()),
+        ("new", EXAMPLE_CHECKOUT, url),
+    ])
+    .await;
+    let mut compared = 0;
+    for name in fixture_names() {
+        let body = fixture_body(&name);
+        let mut answers = Vec::new();
+        for plugin in ["old", "new"] {
+            let response = signed_post(
+                &t.client,
+                &t.server.url(&format!("/plugins/{plugin}/events?{SHOP}")),
+                SECRET,
+                &body,
+            )
+            .await;
+            assert_eq!(response.status(), 200, "{name}");
+            answers.push(response.text().await.expect("body"));
+        }
+        assert_eq!(answers[0], answers[1], "{name}");
+        compared += 1;
+    }
+    assert!(compared >= 3);
+    let (_, answer) = t.event("old", "initialize_checkout", "").await;
+    assert_eq!(answer["success"], true);
+}
