@@ -361,3 +361,46 @@ fn watched_files_include_secret_files() {
         ]
     );
 }
+
+#[test]
+fn outbound_require_install_and_the_checkout_deadline() {
+    let m = parse(&format!(
+        "{MINIMAL}require_install = true\n[limits]\ntimeout_ms = 20000\n\
+         [outbound]\nallowed_hosts = [\"Loyalty.Example.com\", \"127.0.0.1:9100\"]\n\
+         timeout_ms = 2500\nmax_requests = 3\n"
+    ))
+    .unwrap();
+    assert!(m.require_install);
+    let grant = m.outbound.clone().unwrap();
+    assert_eq!(
+        grant.allowed_hosts.iter().collect::<Vec<_>>(),
+        ["127.0.0.1:9100", "loyalty.example.com"]
+    );
+    assert_eq!(grant.timeout, Duration::from_millis(2500));
+    assert_eq!(grant.max_requests, 3);
+    assert_eq!(m.plugin_settings().outbound, Some(grant));
+    let plain = parse(MINIMAL).unwrap();
+    assert!(!plain.require_install);
+    assert_eq!(plain.outbound, None);
+    assert_eq!(plain.plugin_settings().outbound, None);
+
+    for (text, expected) in [
+        ("[limits]\ntimeout_ms = 20001\n", "20 s at most"),
+        ("[outbound]\nallowed_hosts = [\"https://x.test/\"]\n", "outbound.allowed_hosts"),
+        ("[outbound]\nallowed_hosts = [\"*.x.test\"]\n", "outbound.allowed_hosts"),
+        ("[outbound]\ntimeout_ms = 0\n", "outbound.timeout_ms"),
+        ("[outbound]\ntimeout_ms = 60001\n", "outbound.timeout_ms"),
+        ("[outbound]\nmax_requests = 0\n", "outbound.max_requests"),
+        ("[outbound]\nhosts = []\n", "hosts"),
+        ("require_install = \"yes\"\n", "require_install"),
+    ] {
+        let err = parse_err(&format!("{MINIMAL}{text}"));
+        assert!(err.contains(expected), "{text}: {err}");
+    }
+    // A connector grants its hosts in [connector]; it may take longer.
+    let err = parse_err(&format!(
+        "{MINIMAL}[connector]\nshop_identifier = \"s\"\nbold_token_env = \"T\"\n\
+         [outbound]\nallowed_hosts = []\n"
+    ));
+    assert!(err.contains("connector.allowed_hosts"), "{err}");
+}
