@@ -325,10 +325,15 @@ impl HostConfig {
         );
         let outbox = resolve_outbox(raw.outbox, base, &data_dir).map_err(invalid)?;
         let bold_checkout = raw.bold_checkout.resolve().map_err(invalid)?;
-        let state_keys = if raw.state.is_set() {
-            raw.state.resolve(path, base, env)?
+        // Reported with the manifests' errors, all at once.
+        let raw_state_set = raw.state.is_set();
+        let (state_keys, state_error) = if raw_state_set {
+            match raw.state.resolve(path, base, env) {
+                Ok(keys) => (keys, None),
+                Err(err) => (Vec::new(), Some(ConfigError::from(err))),
+            }
         } else {
-            Vec::new()
+            (Vec::new(), None)
         };
 
         let mut config = Self {
@@ -375,7 +380,9 @@ impl HostConfig {
                 Err(e) => errors.push(e),
             }
         }
-        if config.state_keys.is_empty() {
+        let key_named = raw_state_set;
+        errors.extend(state_error);
+        if !key_named {
             for plugin in config
                 .plugins
                 .iter()

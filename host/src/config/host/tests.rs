@@ -447,10 +447,17 @@ fn the_example_host_file_serves_the_example_plugins() {
         "PLATFORM_SYNC_SECRET" => Some("sync-dev-secret".to_owned()),
         "PLATFORM_SYNC_BOLD_TOKEN" => Some("sync-dev-token".to_owned()),
         "PLATFORM_SYNC_WEBHOOK_SECRET" => Some("sync-dev-webhook".to_owned()),
+        "PLUGIN_HOST_STATE_KEY" => Some("ZGV2LW9ubHktc3RhdGUta2V5LWRvLW5vdC11c2UhISE=".to_owned()),
         _ => None,
     };
     let config = HostConfig::from_file_with_env(&examples.join("host.toml"), &env)
         .unwrap_or_else(|e| panic!("{e}"));
+    // The quick start shows the install flow: example-checkout has [oauth].
+    assert_eq!(config.state_keys.len(), 1);
+    assert_eq!(
+        config.plugin("example-checkout").unwrap().oauth_client_id.as_deref(),
+        Some("dev-example-client-id")
+    );
     assert_eq!(config.listen, "127.0.0.1:8080".parse().unwrap());
     assert!(config.data_dir.starts_with(examples.join("../target")));
     assert!(config.warnings.is_empty(), "{:?}", config.warnings);
