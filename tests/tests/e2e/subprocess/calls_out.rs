@@ -43,12 +43,24 @@ struct Host {
     server: TestServer,
     bold: MockBoldCheckout,
     client: reqwest::Client,
+    host_file: std::path::PathBuf,
+    specs: Vec<PluginSpec>,
+    env: Vec<(String, String)>,
 }
 
 impl Host {
     /// `plugins`: (id, component, extra manifest lines); each gets
     /// `[oauth]` and the same secret.
     async fn start(plugins: &[(&str, &str, String)]) -> Self {
+        Self::start_with(plugins, "", &[]).await
+    }
+
+    /// [`Host::start`] with more host file lines and environment.
+    async fn start_with(
+        plugins: &[(&str, &str, String)],
+        host_extra: &str,
+        env: &[(&str, &str)],
+    ) -> Self {
         let bold = MockBoldCheckout::start(CLIENT_ID, SECRET).await;
         let dir = tempfile::tempdir().expect("tempdir");
         let specs: Vec<PluginSpec> = plugins
@@ -62,12 +74,18 @@ impl Host {
             dir.path(),
             &specs,
             &format!(
-                "[bold_checkout]\nbase_url = \"{}\"\n[state]\nkey_env = \"TEST_STATE_KEY\"\n",
+                "[bold_checkout]\nbase_url = \"{}\"\n[state]\nkey_env = \"TEST_STATE_KEY\"\n\
+                 {host_extra}",
                 bold.url()
             ),
         );
-        let server =
-            TestServer::start_with_env(BIN, &host, &specs, &[], &[("TEST_STATE_KEY", STATE_KEY)]);
+        let mut env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        env.push(("TEST_STATE_KEY".to_owned(), STATE_KEY.to_owned()));
+        let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let server = TestServer::start_with_env(BIN, &host, &specs, &[], &pairs);
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -77,7 +95,21 @@ impl Host {
             server,
             bold,
             client,
+            host_file: host,
+            specs,
+            env,
         }
+    }
+
+    /// Another host on the same configuration (a second machine behind the
+    /// same load balancer).
+    fn another_server(&self) -> TestServer {
+        let pairs: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        TestServer::start_with_env(BIN, &self.host_file, &self.specs, &[], &pairs)
     }
 
     async fn install(&self, plugin: &str, code: &str) {
@@ -362,4 +394,38 @@ async fn a_component_built_against_contract_0_1_0_answers_as_before() {
     assert!(compared >= 3);
     let (_, answer) = t.event("old", "initialize_checkout", "").await;
     assert_eq!(answer["success"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hosts_on_one_postgres_database_share_installs() {
+    let Some(url) =
+        tokio::task::spawn_blocking(|| test_support::pg_server::database("shared_installs"))
+            .await
+            .expect("join")
+    else {
+        return;
+    };
+    let t = Host::start_with(
+        &[("caller", CALLER, caller_manifest(""))],
+        "[outbox]\nbackend = \"postgres\"\npostgres_url_env = \"TEST_STATE_PG_URL\"\n",
+        &[("TEST_STATE_PG_URL", &url)],
+    )
+    .await;
+    let other = t.another_server();
+    // Installed through the first host, seen by the second.
+    t.install("caller", "good-5").await;
+    let via_other = other.url(&format!("/plugins/caller/events?{SHOP}"));
+    let body = json!({"event": "bold_api"}).to_string();
+    let answer: Value = signed_post(&t.client, &via_other, SECRET, &body)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let note: Value =
+        serde_json::from_str(answer["actions"][0]["data"]["note"].as_str().expect("note"))
+            .expect("json");
+    assert_eq!(note["status"], 200, "{answer}");
+    assert_eq!(t.bold.api_calls()[0]["authorization"], "Bearer token-5");
+    // Nothing in the data directory: the installs are in PostgreSQL.
+    assert!(!t._dir.path().join("data/state/shops.sqlite3").exists());
 }
