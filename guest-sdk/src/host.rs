@@ -1,9 +1,10 @@
-//! What the host offers a handler: its config, a log and, to connectors,
-//! outbound HTTP.
+//! What the host offers a handler: its config, a log, outbound HTTP, the
+//! call's shop and Bold's API for that shop.
 //!
 //! Handlers get a `&dyn Host`. In a checkout component it is [`WasmHost`]
-//! (the WIT imports `log` and `config`), in a connector component
-//! [`WasmConnectorHost`] (also `outbound-http`); in native tests it is
+//! (the WIT imports `log`, `config`, `outbound-http`, `shop` and
+//! `bold-api`), in a connector component [`WasmConnectorHost`] (`log`,
+//! `config` and `outbound-http`); in native tests it is
 //! [`TestHost`](crate::testing::TestHost), so tests never touch an import.
 
 use std::fmt;
@@ -12,8 +13,15 @@ use std::str::FromStr;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::bold_api::{BoldApiError, BoldApiRequest};
 use crate::error::HandlerError;
 use crate::http::{HttpError, HttpRequest, HttpResponse, JSON};
+use crate::shop::Shop;
+
+#[cfg(any(target_arch = "wasm32", doc))]
+mod wasm;
+#[cfg(any(target_arch = "wasm32", doc))]
+pub use wasm::{WasmConnectorHost, WasmHost};
 
 /// Severity of a log record; mirrors the WIT `level`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -56,8 +64,10 @@ pub trait Host {
     fn log(&self, level: Level, message: &str, fields: &[(&str, &str)]);
 
     /// Sends one HTTP request and waits for the complete response (any
-    /// status is a response). Only connectors (world `platform-connector`)
-    /// can reach the network, and only the hosts their manifest grants.
+    /// status is a response). Only the hosts the plugin's manifest grants
+    /// can be reached (`[connector] allowed_hosts` for a connector,
+    /// `[outbound] allowed_hosts` for a checkout plugin); any other URL is
+    /// [`HttpError::NotAllowed`].
     ///
     /// The default refuses every request with [`HttpError::NotAllowed`],
     /// so hosts without outbound HTTP need not implement it.
@@ -66,6 +76,30 @@ pub trait Host {
             "{} {}: this host offers no outbound HTTP",
             request.method, request.url
         )))
+    }
+
+    /// The shop of this call, or `None` when the call named none. Says
+    /// whether the plugin is installed on it and with which scopes.
+    ///
+    /// The default is `None` (connectors have no shop).
+    fn shop(&self) -> Option<Shop> {
+        None
+    }
+
+    /// Sends one request to Bold's API for the call's shop, with the shop's
+    /// token (added by the host, never seen by the guest), and waits for the
+    /// complete response (any status is a response). It counts against the
+    /// same per-invocation request cap as [`http`](Host::http).
+    ///
+    /// No shop is [`BoldApiError::NoShop`]; a shop the plugin is not
+    /// installed on is [`BoldApiError::NotInstalled`]; a request that
+    /// fails [`BoldApiRequest::check`] is [`BoldApiError::InvalidRequest`].
+    ///
+    /// The default answers [`BoldApiError::NoShop`] (connectors have no
+    /// shop), so hosts without Bold's API need not implement it.
+    fn bold_api(&self, request: &BoldApiRequest) -> Result<HttpResponse, BoldApiError> {
+        let _ = request;
+        Err(BoldApiError::NoShop)
     }
 }
 
@@ -181,6 +215,85 @@ impl dyn Host + '_ {
         let request = with_headers(HttpRequest::new(method, url), headers).with_json(body)?;
         self.http(&request)
     }
+
+    /// Sends a `GET` to Bold's API for the call's shop (`path` below
+    /// `/api/v1/{platform}/{shop}/`, see [`BoldApiRequest::path`]), with
+    /// `accept: application/json`. Any status is a response.
+    pub fn bold_get(&self, path: &str) -> Result<HttpResponse, BoldApiError> {
+        self.bold_api(&BoldApiRequest::get(path).with_header("accept", JSON))
+    }
+
+    /// Sends a `GET` to Bold's API for the call's shop and decodes the 2xx
+    /// response's JSON body as `T`. Every failure names the path: no
+    /// response (see [`BoldApiError::into_handler_error`]), a status other
+    /// than 2xx or a body that does not decode ([`HandlerError::Failed`]).
+    /// Use [`bold_get`](#method.bold_get) to handle statuses such as 404,
+    /// or the errors one by one.
+    ///
+    /// ```
+    /// use plugin_sdk::{Host, HttpResponse, Shop, serde_json::{Value, json}, testing::TestHost};
+    /// let test_host = TestHost::new()
+    ///     .with_shop(Shop::installed("shopify", "example.myshopify.com", ["modify_order"]))
+    ///     .with_bold_response("GET", "orders/abc123", HttpResponse::from_json(200, &json!({"order": {"total": 2468}})));
+    /// let host: &dyn Host = &test_host;
+    /// let order: Value = host.bold_get_json("orders/abc123")?;
+    /// assert_eq!(order["order"]["total"], 2468);
+    /// assert_eq!(test_host.bold_requests()[0].path, "orders/abc123");
+    ///
+    /// let elsewhere = TestHost::new().with_shop(Shop::not_installed("shopify", "other.myshopify.com"));
+    /// let host: &dyn Host = &elsewhere;
+    /// let err = host.bold_get_json::<Value>("orders/abc123").unwrap_err();
+    /// assert_eq!(err.to_string(), "failed: Bold API GET orders/abc123: not installed on the call's shop");
+    /// # Ok::<(), plugin_sdk::HandlerError>(())
+    /// ```
+    pub fn bold_get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, HandlerError> {
+        let context = || format!("Bold API GET {path}");
+        let response = self
+            .bold_get(path)
+            .map_err(|e| e.into_handler_error(&context()))?;
+        if !response.is_success() {
+            return Err(HandlerError::Failed(format!(
+                "{}: HTTP {}",
+                context(),
+                response.status
+            )));
+        }
+        response
+            .json()
+            .map_err(|e| HandlerError::Failed(format!("{}: {}", context(), failed_message(e))))
+    }
+
+    /// Sends `body` as JSON (`content-type` and `accept`
+    /// `application/json`) with `method` (e.g. `POST`, `PUT`) to Bold's API
+    /// for the call's shop. Any status is a response; a body serde cannot
+    /// encode is [`BoldApiError::InvalidRequest`].
+    ///
+    /// ```
+    /// use plugin_sdk::{BoldApiError, Host, HttpResponse, Shop, serde_json::json, testing::TestHost};
+    /// let test_host = TestHost::new()
+    ///     .with_shop(Shop::installed("shopify", "example.myshopify.com", Vec::<String>::new()))
+    ///     .with_bold_response("POST", "orders/abc123/discounts", HttpResponse::new(201))
+    ///     .with_bold_error("POST", "orders/slow/discounts", BoldApiError::Timeout);
+    /// let host: &dyn Host = &test_host;
+    /// let body = json!({"code": "LOYALTY-GOLD"});
+    /// assert_eq!(host.bold_send_json("post", "orders/abc123/discounts", &body)?.status, 201);
+    /// assert_eq!(host.bold_send_json("POST", "orders/slow/discounts", &body), Err(BoldApiError::Timeout));
+    /// let sent = &test_host.bold_requests()[0];
+    /// assert_eq!((sent.method.as_str(), sent.path.as_str()), ("POST", "orders/abc123/discounts"));
+    /// assert_eq!(sent.json::<plugin_sdk::serde_json::Value>().unwrap(), body);
+    /// # Ok::<(), BoldApiError>(())
+    /// ```
+    pub fn bold_send_json<B: Serialize + ?Sized>(
+        &self,
+        method: &str,
+        path: &str,
+        body: &B,
+    ) -> Result<HttpResponse, BoldApiError> {
+        let request = BoldApiRequest::new(method, path)
+            .with_header("accept", JSON)
+            .with_json(body)?;
+        self.bold_api(&request)
+    }
 }
 
 /// `request` with `headers`, then `accept: application/json` unless given.
@@ -198,97 +311,5 @@ fn failed_message(error: HandlerError) -> String {
     match error {
         HandlerError::Failed(m) | HandlerError::InvalidInput(m) => m,
         HandlerError::Unsupported => "unsupported".to_owned(),
-    }
-}
-
-/// The host as seen from inside a checkout component: the WIT imports `log`
-/// and `config`; [`Host::http`] refuses every request. Only exists on
-/// `wasm32` (and in docs); the export glue of
-/// [`export_checkout_plugin!`](crate::export_checkout_plugin) hands it to
-/// handlers.
-#[cfg(any(target_arch = "wasm32", doc))]
-#[derive(Debug, Clone, Copy, Default)]
-pub struct WasmHost;
-
-#[cfg(target_arch = "wasm32")]
-impl Host for WasmHost {
-    fn config(&self, key: &str) -> Option<String> {
-        crate::__private::bindings::checkout::plugin::config::get(key)
-    }
-
-    fn config_all(&self) -> Vec<(String, String)> {
-        crate::__private::bindings::checkout::plugin::config::all()
-    }
-
-    fn log(&self, level: Level, message: &str, fields: &[(&str, &str)]) {
-        use crate::__private::bindings::checkout::plugin::log as wit;
-        let level = match level {
-            Level::Trace => wit::Level::Trace,
-            Level::Debug => wit::Level::Debug,
-            Level::Info => wit::Level::Info,
-            Level::Warn => wit::Level::Warn,
-            Level::Error => wit::Level::Error,
-        };
-        let fields: Vec<(String, String)> = fields
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        wit::log(level, message, &fields);
-    }
-}
-
-/// The host as seen from inside a connector component: [`WasmHost`] plus
-/// the WIT import `outbound-http` for [`Host::http`]. Only exists on
-/// `wasm32` (and in docs); the export glue of
-/// [`export_connector_plugin!`](crate::export_connector_plugin) hands it to
-/// handlers.
-///
-/// It is a type of its own so that checkout components do not import
-/// `outbound-http`: a `Host` implementation's `http` is linked in with its
-/// vtable whether or not a handler calls it, and the `checkout-plugin`
-/// world does not offer that import.
-#[cfg(any(target_arch = "wasm32", doc))]
-#[derive(Debug, Clone, Copy, Default)]
-pub struct WasmConnectorHost;
-
-#[cfg(target_arch = "wasm32")]
-impl Host for WasmConnectorHost {
-    fn config(&self, key: &str) -> Option<String> {
-        WasmHost.config(key)
-    }
-
-    fn config_all(&self) -> Vec<(String, String)> {
-        WasmHost.config_all()
-    }
-
-    fn log(&self, level: Level, message: &str, fields: &[(&str, &str)]) {
-        WasmHost.log(level, message, fields);
-    }
-
-    fn http(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
-        use crate::__private::connector_bindings::checkout::plugin::outbound_http as wit;
-        let wit_request = wit::Request {
-            method: request.method.clone(),
-            url: request.url.clone(),
-            headers: request.headers.clone(),
-            body: request.body.clone(),
-        };
-        match wit::send(&wit_request) {
-            Ok(wit::Response {
-                status,
-                headers,
-                body,
-            }) => Ok(HttpResponse {
-                status,
-                headers,
-                body,
-            }),
-            Err(wit::Error::NotAllowed(m)) => Err(HttpError::NotAllowed(m)),
-            Err(wit::Error::InvalidRequest(m)) => Err(HttpError::InvalidRequest(m)),
-            Err(wit::Error::Timeout) => Err(HttpError::Timeout),
-            Err(wit::Error::ResponseTooLarge) => Err(HttpError::ResponseTooLarge),
-            Err(wit::Error::TooManyRequests) => Err(HttpError::TooManyRequests),
-            Err(wit::Error::Connection(m)) => Err(HttpError::Connection(m)),
-        }
     }
 }

@@ -1,4 +1,6 @@
-//! Outbound HTTP, for connectors that call their platform's API.
+//! Outbound HTTP, for connectors that call their platform's API and
+//! checkout plugins that call a service (a carrier's rates, a loyalty
+//! program).
 //!
 //! A handler sends requests through [`Host::http`](crate::Host::http) or
 //! the helpers on `dyn Host` ([`get`](crate::Host#method.get),
@@ -6,8 +8,8 @@
 //! [`send_json`](crate::Host#method.send_json)). In the component the host
 //! performs them (only to the hosts the plugin's manifest grants, with a
 //! deadline and size caps per request, no redirects followed); in native
-//! tests [`TestHost::with_http`](crate::testing::TestHost::with_http)
-//! answers them.
+//! tests [`TestHost`](crate::testing::TestHost) answers them (scripted
+//! per method and URL, or by a closure) and records them.
 //!
 //! Any status is a response: a 404 or a 500 is an `Ok(HttpResponse)`, and
 //! [`HttpError`] only says why there was no response at all.
@@ -248,6 +250,27 @@ impl fmt::Display for HttpError {
 
 impl std::error::Error for HttpError {}
 
+impl HttpError {
+    /// The error's kind without its message, e.g. `timeout` or
+    /// `connection`: safe to log when the message may carry a URL with
+    /// personal data in it.
+    ///
+    /// ```
+    /// use plugin_sdk::HttpError;
+    /// assert_eq!(HttpError::Connection("https://x.example/ada@example.com: refused".into()).kind(), "connection");
+    /// ```
+    pub fn kind(&self) -> &'static str {
+        match self {
+            HttpError::NotAllowed(_) => "not_allowed",
+            HttpError::InvalidRequest(_) => "invalid_request",
+            HttpError::Timeout => "timeout",
+            HttpError::ResponseTooLarge => "response_too_large",
+            HttpError::TooManyRequests => "too_many_requests",
+            HttpError::Connection(_) => "connection",
+        }
+    }
+}
+
 impl From<HttpError> for HandlerError {
     /// [`HandlerError::Failed`]`("outbound HTTP: <error>")`.
     fn from(error: HttpError) -> Self {
@@ -255,7 +278,7 @@ impl From<HttpError> for HandlerError {
     }
 }
 
-fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -263,7 +286,7 @@ fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a st
 }
 
 /// Formats headers as their names only.
-struct HeaderNames<'a>(&'a [(String, String)]);
+pub(crate) struct HeaderNames<'a>(pub(crate) &'a [(String, String)]);
 
 impl fmt::Debug for HeaderNames<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -271,4 +294,34 @@ impl fmt::Debug for HeaderNames<'_> {
             .entries(self.0.iter().map(|(name, _)| name))
             .finish()
     }
+}
+
+/// `text` percent-encoded for use as one URL path segment (or a query
+/// value): every byte but the unreserved ones (`A-Z a-z 0-9 - . _ ~`)
+/// becomes `%XX` (RFC 3986), so `/`, `?`, `#`, `%`, `+`, `@`, spaces and
+/// non-ASCII characters cannot change the URL's shape.
+///
+/// In a Bold API path the host refuses an encoded `/` or `\` (and `.` and
+/// `..` segments): see [`check_path`](crate::bold_api::check_path).
+///
+/// ```
+/// use plugin_sdk::http::encode_path_segment;
+/// assert_eq!(encode_path_segment("ada+loyal@example.com"), "ada%2Bloyal%40example.com");
+/// assert_eq!(encode_path_segment("a/b?c#d e%"), "a%2Fb%3Fc%23d%20e%25");
+/// assert_eq!(encode_path_segment("zoë"), "zo%C3%AB");
+/// assert_eq!(encode_path_segment("abc-123_x.y~"), "abc-123_x.y~");
+/// ```
+pub fn encode_path_segment(text: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(text.len());
+    for &b in text.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0x0f)]));
+        }
+    }
+    out
 }

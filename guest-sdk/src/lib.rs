@@ -6,9 +6,18 @@
 //! same code runs natively in `cargo test` and, compiled for
 //! `wasm32-wasip2`, as a WebAssembly component in the plugin host:
 //! [`export_checkout_plugin!`] generates the component glue on `wasm32` and
-//! nothing elsewhere, and the host's services ([`Host`]: config, log and,
-//! for connectors, outbound HTTP) are a trait with a test double
+//! nothing elsewhere, and the host's services ([`Host`]: config, log,
+//! outbound HTTP to the hosts the manifest grants, the call's [`Shop`] and
+//! Bold's API for it) are a trait with a test double
 //! ([`testing::TestHost`]).
+//!
+//! A handler can **call out**: [`Host::http`] (and `get`, `get_json`,
+//! `send_json` on `dyn Host`) reaches the services its manifest grants,
+//! [`Host::shop`] says which shop the call is for and whether the plugin
+//! is installed on it, and [`Host::bold_api`] (and `bold_get`,
+//! `bold_get_json`, `bold_send_json`) calls Bold's API for that shop with
+//! the shop's token, which the guest never sees. See [`bold_api`] and the
+//! example plugin `plugins/loyalty-points`.
 //!
 //! A **platform connector** (world `platform-connector`) is a type
 //! implementing [`ConnectorPlugin`], exported with
@@ -97,10 +106,12 @@
 //!   host uses it, and native tests can run the same checks.
 //! - [`error`]—[`HandlerError`].
 //! - [`host`]—[`Host`] and [`Level`]; [`http`]—[`HttpRequest`],
-//!   [`HttpResponse`], [`HttpError`].
+//!   [`HttpResponse`], [`HttpError`]; [`shop`]—[`Shop`];
+//!   [`bold_api`]—[`BoldApiRequest`], [`BoldApiError`].
 //! - [`connector`]—[`ConnectorPlugin`], [`PlatformEvent`], [`BoldRequest`],
 //!   [`BoldResponse`]; [`notification`]—[`Notification`], [`Entity`].
-//! - [`testing`]—[`testing::TestHost`], fixtures, runners,
+//! - [`testing`]—[`testing::TestHost`] (config, log, scripted HTTP and
+//!   Bold API answers, recorded requests, the shop), fixtures, runners,
 //!   [`assert_actions!`] and [`assert_notifications!`].
 //!
 //! `serde` and `serde_json` are re-exported for plugins that decode their
@@ -108,6 +119,7 @@
 #![warn(missing_docs)]
 
 pub mod action;
+pub mod bold_api;
 pub mod connector;
 pub mod error;
 pub mod event;
@@ -117,6 +129,7 @@ mod lenient;
 pub mod notification;
 /// Bold's action catalogue, wire form and validation, shared with the host.
 pub mod protocol;
+pub mod shop;
 mod skim;
 pub mod testing;
 pub mod types;
@@ -128,6 +141,7 @@ pub mod __private;
 pub use action::{
     Action, AddFee, AddLineItem, AddressChange, FlagOrderAsBopis, actions_to_response,
 };
+pub use bold_api::{BoldApiError, BoldApiRequest};
 pub use connector::{BoldRequest, BoldResponse, ConnectorPlugin, PlatformEvent};
 pub use error::HandlerError;
 pub use event::Event;
@@ -136,6 +150,7 @@ pub use host::{Host, Level};
 pub use host::{WasmConnectorHost, WasmHost};
 pub use http::{HttpError, HttpRequest, HttpResponse};
 pub use notification::{Entity, Notification};
+pub use shop::Shop;
 pub use types::{
     Address, Cart, CoreInfo, Customer, Fee, Id, LineItem, Order, OrderCustomer, ShippingLine,
 };
@@ -146,7 +161,8 @@ pub use serde_json;
 /// A checkout plugin. Implement it on a unit type and export the type with
 /// [`export_checkout_plugin!`].
 ///
-/// Every function gets the host's services as `&dyn Host` (config, log).
+/// Every function gets the host's services as `&dyn Host` (config, log,
+/// outbound HTTP, the call's shop, Bold's API).
 /// Returning an error makes the host apply the plugin's on-error policy
 /// (by default, Checkout goes on with no actions); a panic is a `trap`.
 pub trait CheckoutPlugin {

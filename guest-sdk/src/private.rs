@@ -32,8 +32,9 @@ pub mod bindings {
 }
 
 /// The `wit-bindgen` bindings of the world `platform-connector`, sharing
-/// the interfaces it has in common with `checkout-plugin`. Imports a guest
-/// never calls are not imported by its component.
+/// the interfaces it has in common with `checkout-plugin` (`types`, `log`,
+/// `config`, `outbound-http`: one Rust module each). Imports a guest never
+/// calls are not imported by its component.
 #[cfg(target_arch = "wasm32")]
 #[allow(
     unsafe_code,
@@ -52,6 +53,7 @@ pub mod connector_bindings {
             "checkout:plugin/types@0.1.1": super::bindings::checkout::plugin::types,
             "checkout:plugin/log@0.1.1": super::bindings::checkout::plugin::log,
             "checkout:plugin/config@0.1.1": super::bindings::checkout::plugin::config,
+            "checkout:plugin/outbound-http@0.1.1": super::bindings::checkout::plugin::outbound_http,
         },
     });
 }

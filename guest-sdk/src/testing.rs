@@ -1,6 +1,7 @@
-//! Native test helpers: a test double for the host (config, log, outbound
-//! HTTP), Bold's sample events, runners for plugins and connectors, and
-//! assertions on actions and notifications.
+//! Native test helpers: a test double for the host ([`TestHost`]: config,
+//! log, the call's shop, scripted outbound HTTP and Bold API answers,
+//! recorded requests), Bold's sample events, runners for plugins and
+//! connectors, and assertions on actions and notifications.
 //!
 //! ```
 //! use plugin_sdk::testing::{TestHost, fixture, run_event};
@@ -14,8 +15,6 @@
 //! plugin_sdk::assert_actions!(actions, []);
 //! ```
 
-use std::cell::RefCell;
-use std::fmt;
 use std::io;
 use std::path::Path;
 
@@ -26,174 +25,12 @@ use crate::action::Action;
 use crate::connector::{BoldRequest, BoldResponse, ConnectorPlugin, PlatformEvent};
 use crate::error::HandlerError;
 use crate::event::Event;
-use crate::host::{Host, Level};
-use crate::http::{HttpError, HttpRequest, HttpResponse};
 use crate::notification::Notification;
 
-/// One record a handler logged through a [`TestHost`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogRecord {
-    /// Severity.
-    pub level: Level,
-    /// The message.
-    pub message: String,
-    /// Key/value fields, in order.
-    pub fields: Vec<(String, String)>,
-}
+mod script;
+mod test_host;
 
-/// What answers a [`TestHost`]'s outbound HTTP requests.
-type HttpDouble = dyn FnMut(&HttpRequest) -> Result<HttpResponse, HttpError>;
-
-/// A [`Host`] for native tests: config set with a builder, log records kept
-/// for inspection, and outbound HTTP answered by a closure
-/// ([`with_http`](TestHost::with_http)), every request recorded.
-///
-/// ```
-/// use plugin_sdk::{Host, Level, testing::TestHost};
-/// let host = TestHost::new().with_config("stock", "5");
-/// let dyn_host: &dyn Host = &host;
-/// dyn_host.info("hello");
-/// assert_eq!(host.config("stock").as_deref(), Some("5"));
-/// assert_eq!(host.logs()[0].level, Level::Info);
-/// assert!(host.logged("hello"));
-/// ```
-#[derive(Default)]
-pub struct TestHost {
-    config: Vec<(String, String)>,
-    logs: RefCell<Vec<LogRecord>>,
-    http: Option<RefCell<Box<HttpDouble>>>,
-    requests: RefCell<Vec<HttpRequest>>,
-}
-
-impl fmt::Debug for TestHost {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TestHost")
-            .field("config", &self.config)
-            .field("logs", &self.logs)
-            .field("http", &self.http.as_ref().map(|_| "<closure>"))
-            .field("requests", &self.requests)
-            .finish()
-    }
-}
-
-impl TestHost {
-    /// A host with no config and an empty log.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Sets (or replaces) one config value.
-    pub fn with_config(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        let key = key.into();
-        let value = value.into();
-        match self.config.iter_mut().find(|(k, _)| *k == key) {
-            Some(entry) => entry.1 = value,
-            None => self.config.push((key, value)),
-        }
-        self
-    }
-
-    /// Every record logged so far.
-    pub fn logs(&self) -> Vec<LogRecord> {
-        self.logs.borrow().clone()
-    }
-
-    /// Whether some logged message contains `text`.
-    pub fn logged(&self, text: &str) -> bool {
-        self.logs.borrow().iter().any(|r| r.message.contains(text))
-    }
-
-    /// Forgets the records logged so far.
-    pub fn clear_logs(&self) {
-        self.logs.borrow_mut().clear();
-    }
-
-    /// Answers outbound HTTP requests with `double` (replacing any earlier
-    /// one): a router that plays the remote side, e.g. the platform's API.
-    /// It is `FnMut`, so it may keep state (stored customers, a clock, a
-    /// failure to inject); share that state with the test through
-    /// `Rc<RefCell<...>>` to inspect it afterwards. Without a double, every
-    /// request is refused with [`HttpError::NotAllowed`].
-    ///
-    /// ```
-    /// use plugin_sdk::{Host, HttpError, HttpRequest, HttpResponse, testing::TestHost};
-    /// let mut hits = 0;
-    /// let test_host = TestHost::new().with_http(move |request: &HttpRequest| {
-    ///     hits += 1;
-    ///     match request.url.as_str() {
-    ///         "https://api.example/ping" => Ok(HttpResponse::new(200).with_body(format!("pong {hits}"))),
-    ///         _ => Err(HttpError::Connection("refused".into())),
-    ///     }
-    /// });
-    /// let host: &dyn Host = &test_host;
-    /// assert_eq!(host.get("https://api.example/ping", &[])?.text(), "pong 1");
-    /// assert_eq!(host.get("https://api.example/ping", &[])?.text(), "pong 2");
-    /// assert_eq!(host.get("https://other.example/", &[]), Err(HttpError::Connection("refused".into())));
-    /// assert_eq!(test_host.requests().len(), 3);
-    ///
-    /// let offline = TestHost::new();
-    /// assert!(matches!(offline.http(&HttpRequest::get("https://api.example/")), Err(HttpError::NotAllowed(_))));
-    /// # Ok::<(), HttpError>(())
-    /// ```
-    pub fn with_http(
-        mut self,
-        double: impl FnMut(&HttpRequest) -> Result<HttpResponse, HttpError> + 'static,
-    ) -> Self {
-        self.http = Some(RefCell::new(Box::new(double)));
-        self
-    }
-
-    /// Every outbound HTTP request made so far, in order (those refused
-    /// included).
-    pub fn requests(&self) -> Vec<HttpRequest> {
-        self.requests.borrow().clone()
-    }
-
-    /// Forgets the requests recorded so far.
-    pub fn clear_requests(&self) {
-        self.requests.borrow_mut().clear();
-    }
-}
-
-impl Host for TestHost {
-    fn config(&self, key: &str) -> Option<String> {
-        self.config
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    }
-
-    fn config_all(&self) -> Vec<(String, String)> {
-        self.config.clone()
-    }
-
-    fn log(&self, level: Level, message: &str, fields: &[(&str, &str)]) {
-        self.logs.borrow_mut().push(LogRecord {
-            level,
-            message: message.to_owned(),
-            fields: fields
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        });
-    }
-
-    /// Records the request, then asks the double (see
-    /// [`with_http`](TestHost::with_http)).
-    ///
-    /// # Panics
-    /// When the double itself sends a request through this host.
-    fn http(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
-        self.requests.borrow_mut().push(request.clone());
-        match &self.http {
-            Some(double) => (double.borrow_mut())(request),
-            None => Err(HttpError::NotAllowed(format!(
-                "{} {}: no HTTP double (TestHost::with_http)",
-                request.method, request.url
-            ))),
-        }
-    }
-}
+pub use test_host::{LogRecord, TestHost};
 
 const FIXTURES: &[(&str, &str)] = &[
     (

@@ -116,12 +116,18 @@ fn bold_requests_call_out_through_the_double() {
 }
 
 #[test]
-fn without_a_double_requests_are_refused_and_recorded() {
+fn without_a_double_requests_panic_naming_the_request_and_are_recorded() {
+    // Unscripted requests fail loudly: a handler that swallows HTTP errors
+    // cannot make a test pass on a request nobody expected.
     let host = TestHost::new().with_config("url", "https://api.example/ping");
-    let err = run_bold_request::<Echo>(&BoldRequest::new("GET", "ping"), &host).unwrap_err();
+    let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_bold_request::<Echo>(&BoldRequest::new("GET", "ping"), &host)
+    }))
+    .unwrap_err();
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(
-        matches!(&err, HandlerError::Failed(m) if m.contains("not allowed")),
-        "{err}"
+        message.contains("unscripted HTTP request `GET https://api.example/ping`"),
+        "{message}"
     );
     assert_eq!(host.requests().len(), 1);
 }
