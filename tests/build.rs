@@ -24,6 +24,7 @@ const GUESTS: &[(&str, &str)] = &[
     ("example-checkout", "EXAMPLE_CHECKOUT"),
     ("gift-wrap", "GIFT_WRAP"),
     ("platform-sync", "PLATFORM_SYNC"),
+    ("loyalty-points", "LOYALTY_POINTS"),
     ("hostile", "HOSTILE"),
     ("sdk-probe", "SDK_PROBE"),
     ("caller", "CALLER"),

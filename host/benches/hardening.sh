@@ -20,14 +20,14 @@ if ! command -v wrk >/dev/null; then
   apt-get install -y wrk >/dev/null 2>&1 || sudo apt-get install -y wrk >/dev/null
 fi
 rustup target add wasm32-wasip2 >/dev/null 2>&1
-cargo build -q --release --target wasm32-wasip2 -p example-checkout -p gift-wrap -p platform-sync >&2
+cargo build -q --release --target wasm32-wasip2 -p example-checkout -p gift-wrap -p platform-sync -p loyalty-points >&2
 cargo build -q --release -p plugin-host >&2
 BIN=${BIN:-$PWD/target/release/plugin-host}
 
 export EXAMPLE_CHECKOUT_SECRET=dev-example-secret GIFT_WRAP_SECRET=dev-gift-secret \
   PLATFORM_SYNC_SECRET=dev-sync-secret PLATFORM_SYNC_BOLD_TOKEN=dev-bold-token \
   PLATFORM_SYNC_WEBHOOK_SECRET=dev-webhook-secret \
-  PLUGIN_HOST_STATE_KEY=ZGV2LW9ubHktc3RhdGUta2V5LWRvLW5vdC11c2UhISE=
+  LOYALTY_POINTS_SECRET=dev-loyalty-secret PLUGIN_HOST_STATE_KEY=ZGV2LW9ubHktc3RhdGUta2V5LWRvLW5vdC11c2UhISE=
 WORK=$(mktemp -d)
 PID=
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$WORK"; }

@@ -19,6 +19,8 @@ pub const FIXTURES: &str = env!("PLUGIN_TESTS_FIXTURES");
 /// - [`GIFT_WRAP`](guests::GIFT_WRAP): `plugins/gift-wrap`.
 /// - [`PLATFORM_SYNC`](guests::PLATFORM_SYNC): `plugins/platform-sync`, a
 ///   platform connector.
+/// - [`LOYALTY_POINTS`](guests::LOYALTY_POINTS): `plugins/loyalty-points`, a
+///   checkout plugin that calls a loyalty service and Bold's API.
 /// - [`HOSTILE`](guests::HOSTILE): `tests/guests/hostile`, which misbehaves
 ///   according to the event name (see that crate's documentation).
 /// - [`SDK_PROBE`](guests::SDK_PROBE): `tests/guests/sdk-probe`, which reports

@@ -448,6 +448,7 @@ fn the_example_host_file_serves_the_example_plugins() {
         "PLATFORM_SYNC_BOLD_TOKEN" => Some("sync-dev-token".to_owned()),
         "PLATFORM_SYNC_WEBHOOK_SECRET" => Some("sync-dev-webhook".to_owned()),
         "PLUGIN_HOST_STATE_KEY" => Some("ZGV2LW9ubHktc3RhdGUta2V5LWRvLW5vdC11c2UhISE=".to_owned()),
+        "LOYALTY_POINTS_SECRET" => Some("loyalty-dev-secret".to_owned()),
         _ => None,
     };
     let config = HostConfig::from_file_with_env(&examples.join("host.toml"), &env)
@@ -455,7 +456,11 @@ fn the_example_host_file_serves_the_example_plugins() {
     // The quick start shows the install flow: example-checkout has [oauth].
     assert_eq!(config.state_keys.len(), 1);
     assert_eq!(
-        config.plugin("example-checkout").unwrap().oauth_client_id.as_deref(),
+        config
+            .plugin("example-checkout")
+            .unwrap()
+            .oauth_client_id
+            .as_deref(),
         Some("dev-example-client-id")
     );
     assert_eq!(config.listen, "127.0.0.1:8080".parse().unwrap());
@@ -467,7 +472,25 @@ fn the_example_host_file_serves_the_example_plugins() {
         .iter()
         .map(|p| p.manifest.id.as_str())
         .collect();
-    assert_eq!(ids, vec!["example-checkout", "gift-wrap", "platform-sync"]);
+    assert_eq!(
+        ids,
+        vec![
+            "example-checkout",
+            "gift-wrap",
+            "platform-sync",
+            "loyalty-points"
+        ]
+    );
+    let loyalty = &config.plugin("loyalty-points").unwrap().manifest;
+    assert!(loyalty.require_install);
+    assert!(
+        loyalty
+            .outbound
+            .as_ref()
+            .unwrap()
+            .allowed_hosts
+            .contains("loyalty.example.com")
+    );
     let sync = config.plugin("platform-sync").unwrap();
     let connector = sync.manifest.connector.as_ref().expect("[connector]");
     assert_eq!(connector.shop_identifier, "example-shop");

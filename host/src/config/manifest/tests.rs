@@ -386,8 +386,14 @@ fn outbound_require_install_and_the_checkout_deadline() {
 
     for (text, expected) in [
         ("[limits]\ntimeout_ms = 20001\n", "20 s at most"),
-        ("[outbound]\nallowed_hosts = [\"https://x.test/\"]\n", "outbound.allowed_hosts"),
-        ("[outbound]\nallowed_hosts = [\"*.x.test\"]\n", "outbound.allowed_hosts"),
+        (
+            "[outbound]\nallowed_hosts = [\"https://x.test/\"]\n",
+            "outbound.allowed_hosts",
+        ),
+        (
+            "[outbound]\nallowed_hosts = [\"*.x.test\"]\n",
+            "outbound.allowed_hosts",
+        ),
         ("[outbound]\ntimeout_ms = 0\n", "outbound.timeout_ms"),
         ("[outbound]\ntimeout_ms = 60001\n", "outbound.timeout_ms"),
         ("[outbound]\nmax_requests = 0\n", "outbound.max_requests"),

@@ -7,8 +7,9 @@
 use std::net::SocketAddr;
 
 use axum::Router;
+use axum::response::IntoResponse;
 use axum::routing::get;
-use plugin_tests::guests::{CALLER, EXAMPLE_CHECKOUT, HOSTILE};
+use plugin_tests::guests::{CALLER, EXAMPLE_CHECKOUT, HOSTILE, LOYALTY_POINTS};
 use plugin_tests::mocks::MockBoldCheckout;
 use plugin_tests::server::{PluginSpec, TestServer, sign, signed_post, write_config};
 use plugin_tests::support::{fixture_body, fixture_names};
@@ -428,4 +429,103 @@ async fn hosts_on_one_postgres_database_share_installs() {
     assert_eq!(t.bold.api_calls()[0]["authorization"], "Bearer token-5");
     // Nothing in the data directory: the installs are in PostgreSQL.
     assert!(!t._dir.path().join("data/state/shops.sqlite3").exists());
+}
+
+/// A loyalty service on 127.0.0.1: `GET /v1/members/{email}` knows the
+/// fixture's buyer as a gold member and `silver@example.com` as silver.
+async fn loyalty_service() -> SocketAddr {
+    let app = Router::new().route(
+        "/v1/members/{email}",
+        get(
+            |axum::extract::Path(email): axum::extract::Path<String>| async move {
+                match email.as_str() {
+                    "bold.mcboldstein@example.com" => {
+                        axum::Json(json!({"tier": "gold", "points": 1200})).into_response()
+                    }
+                    "silver@example.com" => {
+                        axum::Json(json!({"tier": "silver", "points": 120})).into_response()
+                    }
+                    _ => StatusCode::NOT_FOUND.into_response(),
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    addr
+}
+
+/// The example plugin that calls out, end to end: a merchant installs it,
+/// an event for that shop looks the buyer up at the loyalty service (a
+/// granted host), and Bold's API receives the discount call with the shop's
+/// token; after the uninstall, the plugin does not run for the shop.
+#[tokio::test]
+async fn loyalty_points_calls_the_loyalty_service_and_bolds_api_for_an_installed_shop() {
+    let service = loyalty_service().await;
+    let manifest = format!(
+        "scopes = [\"modify_order\"]\nrequire_install = true\n[limits]\ntimeout_ms = 5000\n\
+         [outbound]\nallowed_hosts = [\"127.0.0.1:{}\"]\n[config]\n\
+         loyalty_url = \"http://{service}/v1\"\ngold_code = \"GOLD-TEST\"\n",
+        service.port()
+    );
+    let t = Host::start(&[("loyalty", LOYALTY_POINTS, manifest)]).await;
+    let post = |query: &'static str, body: String| {
+        let url = t.server.url(&format!("/plugins/loyalty/events?{query}"));
+        let client = t.client.clone();
+        async move {
+            let response = signed_post(&client, &url, SECRET, &body).await;
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.expect("json")
+        }
+    };
+    let gold = fixture_body("initialize_checkout");
+    let mut silver: Value = serde_json::from_str(&gold).expect("json");
+    silver["customer"]["core_info"]["email"] = json!("silver@example.com");
+    let silver = silver.to_string();
+
+    // Not installed: no actions, nothing called.
+    let answer = post(SHOP, gold.clone()).await;
+    assert_eq!(answer, json!({"success": true, "actions": []}));
+    assert!(t.bold.api_calls().is_empty());
+
+    t.install("loyalty", "good-9").await;
+    let answer = post(SHOP, gold.clone()).await;
+    assert_eq!(
+        answer["actions"],
+        json!([{"type": "add_note", "data": {"note": "Loyalty gold member: 1200 points"}}]),
+        "{}",
+        t.server.logs()
+    );
+    let calls = t.bold.api_calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0]["method"], "POST");
+    assert_eq!(calls[0]["shop"], "a.myshopify.com");
+    assert_eq!(
+        calls[0]["path"],
+        "orders/lakjfoihiuh223u82989vhsinvd0s9f8/discounts"
+    );
+    assert_eq!(calls[0]["authorization"], "Bearer token-9");
+    assert_eq!(calls[0]["body"], "{\"code\":\"GOLD-TEST\"}");
+
+    // A silver member: the note, no discount call.
+    let answer = post(SHOP, silver).await;
+    assert_eq!(
+        answer["actions"][0]["data"]["note"],
+        "Loyalty silver member: 120 points"
+    );
+    assert_eq!(t.bold.api_calls().len(), 1);
+
+    // Uninstalled: the plugin no longer runs for the shop.
+    t.uninstall("loyalty").await;
+    let answer = post(SHOP, gold).await;
+    assert_eq!(answer, json!({"success": true, "actions": []}));
+    assert_eq!(t.bold.api_calls().len(), 1);
+    let logs = t.server.logs();
+    assert!(!logs.contains("token-9"), "{logs}");
+    assert!(!logs.contains("bold.mcboldstein@example.com"), "{logs}");
 }
