@@ -21,10 +21,9 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::error::ApiError;
 use super::observe::{Outcome, observe};
-use super::request::{Incoming, read_body};
+use super::request::{Incoming, read_and_authenticate};
 use crate::dispatch::install::Query;
 use crate::dispatch::{Auth, InstallError, Installer, OAuthClient, PluginEntry};
-use crate::signature::SignedRequest;
 
 /// `GET /plugins/{id}/oauth/install`.
 pub(super) async fn install(
@@ -103,22 +102,9 @@ pub(super) async fn uninstalled(
                 return Err(ApiError::MethodNotAllowed);
             }
             let (installer, _client) = flow_of(&state, &entry).map_err(api_error)?;
-            let limit = entry.manifest().limits.body_bytes;
-            let declared = headers
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok());
-            let bytes = read_body(body, declared, limit, state.settings().body_timeout).await?;
-            let path_and_query = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
-            let request = SignedRequest {
-                method: &method,
-                path_and_query,
-                headers: &headers,
-                body: &bytes,
-            };
-            state
-                .dispatcher()
-                .authenticate(&entry, Auth::Cavage, &request)?;
+            // Any body (Bold's is not documented), signed like an event.
+            read_and_authenticate(&state, &entry, Auth::Cavage, &method, &uri, &headers, body)
+                .await?;
             let shop = Query::parse(uri.query())
                 .and_then(|q| q.shop())
                 .map_err(api_error)?;

@@ -120,24 +120,17 @@ pub(super) async fn check(
     if !rules.methods.contains(&method) {
         return Err(ApiError::MethodNotAllowed);
     }
-    let limit = entry.manifest().limits.body_bytes;
     let target = Target::ready(entry)?;
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let bytes = read_body(body, declared, limit, state.settings().body_timeout).await?;
-
-    let path_and_query = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
-    let request = SignedRequest {
-        method: &method,
-        path_and_query,
-        headers: &headers,
-        body: &bytes,
-    };
-    state
-        .dispatcher()
-        .authenticate(target.entry(), rules.auth, &request)?;
+    let bytes = read_and_authenticate(
+        state,
+        target.entry(),
+        rules.auth,
+        &method,
+        &uri,
+        &headers,
+        body,
+    )
+    .await?;
 
     // Last of the checks (a 400, as a body that is not JSON).
     let shop = || {
@@ -181,6 +174,34 @@ fn shop_in_query(query: Option<&str>) -> Result<Option<ShopRef>, ApiError> {
     }
 }
 
+/// Reads the body within the plugin's limit and deadline (413, 408), then
+/// checks who sent it (401): the raw bytes, before anything parses them.
+pub(super) async fn read_and_authenticate(
+    state: &AppState,
+    entry: &PluginEntry,
+    auth: Auth,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Bytes, ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let limit = entry.manifest().limits.body_bytes;
+    let bytes = read_body(body, declared, limit, state.settings().body_timeout).await?;
+    let path_and_query = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
+    let request = SignedRequest {
+        method,
+        path_and_query,
+        headers,
+        body: &bytes,
+    };
+    state.dispatcher().authenticate(entry, auth, &request)?;
+    Ok(bytes)
+}
+
 /// Why a body was not read whole.
 enum Short {
     /// It is over the limit.
@@ -195,7 +216,7 @@ enum Short {
 /// [`LINGER_TIME`], before the 413: a client that writes its whole body
 /// before it reads (node's http client does) then sees the status instead
 /// of a connection reset.
-pub(super) async fn read_body(
+async fn read_body(
     mut body: Body,
     declared: Option<u64>,
     limit: u64,

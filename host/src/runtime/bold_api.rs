@@ -9,7 +9,7 @@ use wasmtime::component::{ComponentType, Lift, WasmList, WasmStr};
 
 use super::bindings::checkout::plugin::{bold_api as wit, outbound_http};
 use super::context::{BoldApiAccess, NoBoldApi};
-use super::outbound::{OutboundGrant, check_body, check_header_bytes, check_header_count, clip};
+use super::outbound::{OutboundGrant, check_body, check_header_count, clip, read_headers};
 // The path rules are the SDK's, so a handler's native tests refuse what the
 // host refuses.
 use plugin_sdk::bold_api::check_path;
@@ -51,21 +51,10 @@ impl GuestBoldRequest {
             return Ok(Err(wit::Error::InvalidRequest(why)));
         }
         let url = format!("{}/{path}", access.base);
-        let mut headers = Vec::with_capacity(self.headers.len());
-        let mut header_bytes = 0;
-        for index in 0..self.headers.len() {
-            let Some(header) = self.headers.get(&mut *store, index) else {
-                break;
-            };
-            let (name, value) = header?;
-            let name = name.to_str(&*store)?;
-            let value = value.to_str(&*store)?;
-            header_bytes += name.len() + value.len();
-            if let Err(err) = check_header_bytes(header_bytes) {
-                return Ok(Err(from_outbound(err)));
-            }
-            headers.push((name.into_owned(), value.into_owned()));
-        }
+        let headers = match read_headers(store, &self.headers)? {
+            Ok(headers) => headers,
+            Err(err) => return Ok(Err(from_outbound(err))),
+        };
         let body = self.body.as_le_slice(&*store).to_vec();
         Ok(Ok(outbound_http::Request {
             method,

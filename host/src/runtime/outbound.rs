@@ -163,25 +163,10 @@ impl GuestRequest {
             return Ok(Err(err));
         }
         let url = url.into_owned();
-        let mut headers = Vec::with_capacity(self.headers.len());
-        let mut header_bytes = 0;
-        for index in 0..self.headers.len() {
-            let Some(header) = self.headers.get(&mut *store, index) else {
-                break;
-            };
-            let (name, value) = header?;
-            let name = name.to_str(&*store)?;
-            header_bytes += name.len();
-            if let Err(err) = check_header_bytes(header_bytes) {
-                return Ok(Err(err));
-            }
-            let value = value.to_str(&*store)?;
-            header_bytes += value.len();
-            if let Err(err) = check_header_bytes(header_bytes) {
-                return Ok(Err(err));
-            }
-            headers.push((name.into_owned(), value.into_owned()));
-        }
+        let headers = match read_headers(store, &self.headers)? {
+            Ok(headers) => headers,
+            Err(err) => return Ok(Err(err)),
+        };
         let body = self.body.as_le_slice(&*store).to_vec();
         Ok(Ok(wit::Request {
             method,
@@ -190,6 +175,34 @@ impl GuestRequest {
             body,
         }))
     }
+}
+
+/// Copies a guest's header list (its count already checked), refusing it
+/// as soon as the names and values read are over [`MAX_HEADER_BYTES`].
+pub(super) fn read_headers<T: 'static>(
+    store: &mut StoreContextMut<'_, T>,
+    list: &WasmList<(WasmStr, WasmStr)>,
+) -> wasmtime::Result<Result<Vec<(String, String)>, wit::Error>> {
+    let mut headers = Vec::with_capacity(list.len());
+    let mut header_bytes = 0;
+    for index in 0..list.len() {
+        let Some(header) = list.get(&mut *store, index) else {
+            break;
+        };
+        let (name, value) = header?;
+        let name = name.to_str(&*store)?;
+        header_bytes += name.len();
+        if let Err(err) = check_header_bytes(header_bytes) {
+            return Ok(Err(err));
+        }
+        let value = value.to_str(&*store)?;
+        header_bytes += value.len();
+        if let Err(err) = check_header_bytes(header_bytes) {
+            return Ok(Err(err));
+        }
+        headers.push((name.into_owned(), value.into_owned()));
+    }
+    Ok(Ok(headers))
 }
 
 pub(super) fn check_body(len: usize, grant: &OutboundGrant) -> Result<(), wit::Error> {
