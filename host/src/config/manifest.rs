@@ -605,6 +605,21 @@ impl Manifest {
                 self.id
             ));
         }
+        let implicit_cavage = self
+            .connector
+            .as_ref()
+            .is_some_and(|c| c.bold_auth == super::connector::BoldAuth::Cavage { explicit: false });
+        if implicit_cavage {
+            warnings.push(format!(
+                "{}: connector `{}` names no X-HMAC shared secret, so Bold's calls on it are \
+                 checked as cavage signatures with the client secret, as before; Bold signs \
+                 its calls to a connector with X-HMAC: set `connector.bold_hmac_secret_env` \
+                 (or `bold_hmac_secret_file`) to the secret from Bold Account Center, or \
+                 `connector.bold_auth = \"cavage\"` to keep cavage and silence this",
+                self.path.display(),
+                self.id
+            ));
+        }
         warnings
     }
 

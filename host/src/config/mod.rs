@@ -15,7 +15,7 @@ pub mod http;
 pub mod manifest;
 pub mod secrets;
 
-pub use connector::{ConnectorSecrets, ConnectorSettings};
+pub use connector::{BoldAuth, ConnectorSecrets, ConnectorSettings, XHmacSettings};
 pub use host::{ConfigError, ConfiguredPlugin, HostConfig, LogFormat};
 pub use http::HttpSettings;
 pub use manifest::{Manifest, ManifestDefaults, ManifestError, OnError, SignaturePolicy};

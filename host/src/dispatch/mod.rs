@@ -42,9 +42,10 @@ use std::time::SystemTime;
 
 pub use actions::ActionPolicy;
 pub use answer::{Answer, CheckedPlugin, settle};
-pub use auth::Auth;
+pub use auth::{Auth, Authenticated};
+pub use connector::VERIFIED_DESTINATION;
 pub use outbox_slot::OutboxSlot;
-pub use registry::{ConnectorEntry, MAX_QUEUE_WAIT, PluginEntry, PluginStatus, Registry};
+pub use registry::{BoldHmac, ConnectorEntry, MAX_QUEUE_WAIT, PluginEntry, PluginStatus, Registry};
 pub use reply::{Answered, EMPTY_ACTIONS, Refusal, Reply};
 
 use crate::metrics::{Metrics, PluginLabels};
@@ -203,7 +204,7 @@ impl Dispatcher {
         entry: &PluginEntry,
         auth: Auth,
         request: &SignedRequest<'_>,
-    ) -> Result<(), Refusal> {
+    ) -> Result<Authenticated, Refusal> {
         auth::authenticate(
             entry,
             auth,

@@ -16,7 +16,7 @@ use super::AppState;
 use super::error::ApiError;
 use crate::config::http::{LINGER_BYTES, LINGER_TIME};
 use crate::dispatch::event_name::{BodyError, read_event_field};
-use crate::dispatch::{Auth, PluginEntry, Target};
+use crate::dispatch::{Auth, Authenticated, PluginEntry, Target};
 use crate::signature::SignedRequest;
 
 /// A call that passed every check.
@@ -28,6 +28,8 @@ pub(super) struct Checked {
     pub body: String,
     /// The body's `event` field, when it has a string one.
     pub event: Option<String>,
+    /// What the caller proved.
+    pub auth: Authenticated,
 }
 
 /// The parts of a request the checks read.
@@ -73,23 +75,34 @@ pub(super) struct Rules {
     pub methods: &'static [Method],
     /// How the caller is authenticated.
     pub auth: Auth,
-    /// The body must have a string `event` field.
-    pub require_event: bool,
-    /// An empty body is accepted (and no content type is required).
-    pub allow_empty: bool,
+    /// What the (verified) body must be.
+    pub body: BodyRule,
+}
+
+/// What a route's body must be, once verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum BodyRule {
+    /// A JSON object (`application/json`) with a string `event` field.
+    Event,
+    /// A JSON object (`application/json`).
+    Json,
+    /// Empty (then no content type is required), or a JSON object.
+    JsonOrEmpty,
+    /// Anything within the size limit: read (and covered by the signature
+    /// where it can be), then not looked at.
+    Ignored,
 }
 
 /// The checkout routes: POST, cavage-signed, a JSON object.
 pub(super) const CHECKOUT: Rules = Rules {
     methods: &[Method::POST],
     auth: Auth::Cavage,
-    require_event: false,
-    allow_empty: false,
+    body: BodyRule::Json,
 };
 
 /// The event route: a checkout route whose body has a string `event`.
 pub(super) const EVENT: Rules = Rules {
-    require_event: true,
+    body: BodyRule::Event,
     ..CHECKOUT
 };
 
@@ -126,15 +139,17 @@ pub(super) async fn check(
         headers: &headers,
         body: &bytes,
     };
-    state
+    let auth = state
         .dispatcher()
         .authenticate(target.entry(), rules.auth, &request)?;
 
-    if rules.allow_empty && bytes.is_empty() {
+    let empty_allowed = rules.body == BodyRule::JsonOrEmpty && bytes.is_empty();
+    if empty_allowed || rules.body == BodyRule::Ignored {
         return Ok(Checked {
             target,
             body: String::new(),
             event: None,
+            auth,
         });
     }
     if !is_json_content_type(&headers) {
@@ -142,13 +157,14 @@ pub(super) async fn check(
     }
     let body = String::from_utf8(Vec::from(bytes)).map_err(|_| BodyError::NotUtf8)?;
     let event = read_event_field(&body)?;
-    if rules.require_event && event.is_none() {
+    if rules.body == BodyRule::Event && event.is_none() {
         return Err(BodyError::NoEvent.into());
     }
     Ok(Checked {
         target,
         body,
         event,
+        auth,
     })
 }
 
