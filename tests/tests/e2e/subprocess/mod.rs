@@ -5,6 +5,7 @@
 //! `outbox`).
 
 mod connector;
+mod connector_auth;
 mod connector_load;
 mod http_limits;
 mod reload;
