@@ -42,7 +42,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny};
 
-use super::connector::{ConnectorSettings, DEFAULT_CONNECTOR_TIMEOUT, RawConnector};
+use super::connector::{BoldAuth, ConnectorSettings, DEFAULT_CONNECTOR_TIMEOUT, RawConnector};
 use super::secrets::{OneOrTwo, SecretValue, resolve_secret_source};
 use crate::runtime::{Limits, PluginSettings};
 use crate::signature::{Algorithm as VerifierAlgorithm, Policy};
@@ -608,7 +608,7 @@ impl Manifest {
         let implicit_cavage = self
             .connector
             .as_ref()
-            .is_some_and(|c| c.bold_auth == super::connector::BoldAuth::Cavage { explicit: false });
+            .is_some_and(|c| c.bold_auth == BoldAuth::Cavage { explicit: false });
         if implicit_cavage {
             warnings.push(format!(
                 "{}: connector `{}` names no X-HMAC shared secret, so Bold's calls on it are \
