@@ -27,6 +27,7 @@ BIN=${BIN:-$PWD/target/release/plugin-host}
 export EXAMPLE_CHECKOUT_SECRET=dev-example-secret GIFT_WRAP_SECRET=dev-gift-secret \
   PLATFORM_SYNC_SECRET=dev-sync-secret PLATFORM_SYNC_BOLD_TOKEN=dev-bold-token \
   PLATFORM_SYNC_WEBHOOK_SECRET=dev-webhook-secret \
+  PLATFORM_SYNC_BOLD_HMAC_SECRET=dev-bold-hmac-secret \
   LOYALTY_POINTS_SECRET=dev-loyalty-secret PLUGIN_HOST_STATE_KEY=ZGV2LW9ubHktc3RhdGUta2V5LWRvLW5vdC11c2UhISE=
 WORK=$(mktemp -d)
 PID=

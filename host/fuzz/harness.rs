@@ -33,8 +33,9 @@
 
 use std::path::{Path, PathBuf};
 
+use plugin_host::config::connector::MAX_WINDOW_SECS;
 use plugin_host::config::manifest::{PUBLIC_URL_KEY, is_plugin_id};
-use plugin_host::config::{ConfigError, HostConfig, Manifest, ManifestError};
+use plugin_host::config::{BoldAuth, ConfigError, HostConfig, Manifest, ManifestError};
 use plugin_host::dispatch::event_name::{BodyError, read_event_field, require_event_field};
 use serde::Deserialize as _;
 
@@ -169,6 +170,12 @@ pub fn manifest(data: &[u8]) -> Option<Result<Manifest, ManifestError>> {
                     Ok(secrets) => {
                         assert_eq!(secrets.bold_token.expose(), SECRET_ENV_VALUE);
                         assert_eq!(secrets.webhook.is_some(), connector.webhook.is_some());
+                        let x_hmac = connector.bold_auth.x_hmac();
+                        assert_eq!(secrets.bold_hmac.is_some(), x_hmac.is_some());
+                        if let (Some(verifier), Some(x)) = (&secrets.bold_hmac, x_hmac) {
+                            assert_eq!(verifier.window(), x.window);
+                            assert!(matches!(verifier.secret_count(), 1 | 2));
+                        }
                         let debug = format!("{secrets:?}");
                         assert!(!debug.contains(SECRET_ENV_VALUE), "{debug}");
                     }
@@ -260,6 +267,25 @@ pub fn check_manifest(manifest: &Manifest) {
             "bold token sources"
         );
         assert!(!connector.max_future.is_zero());
+        match &connector.bold_auth {
+            BoldAuth::XHmac(x) => {
+                assert!(
+                    x.secret_env.is_some() != x.secret_file.is_some(),
+                    "X-HMAC secret sources"
+                );
+                assert!(!x.window.is_zero() && x.window.as_secs() <= MAX_WINDOW_SECS);
+                let path = &x.verify_path;
+                assert!(!path.is_empty() && !path.starts_with('/') && !path.ends_with('/'));
+                assert!(
+                    path.split('/')
+                        .all(|s| !s.is_empty() && s != "." && s != "..")
+                );
+                let first = path.split('/').next().unwrap_or_default();
+                assert!(!["events", "overrides", "webhooks", "platform", "oauth"].contains(&first));
+                assert!(first != "bold" || path.split('/').count() <= 2, "{path}");
+            }
+            BoldAuth::Cavage { .. } => {}
+        }
         if let Some(webhook) = &connector.webhook {
             assert_eq!(webhook.header, webhook.header.to_ascii_lowercase());
             assert!(http::HeaderName::from_bytes(webhook.header.as_bytes()).is_ok());

@@ -209,9 +209,28 @@ max_response_bytes = 0
 max_request_bytes = 1
 max_requests = 1
 "#;
+    let connector_x_hmac = r#"
+id = "connector"
+component = "c.wasm"
+client_secret_env = "SECRET"
+
+[connector]
+shop_identifier = "shop"
+bold_token_env = "TOKEN"
+bold_auth = "x-hmac"
+bold_hmac_secret_file = ["hmac-new", "hmac-old"]
+bold_hmac_window_secs = 3600
+bold_hmac_replay_protection = false
+bold_verify_path = "destinations/verify"
+"#;
+    let cavage_with_secret = "id = \"a\"\ncomponent = \"a.wasm\"\n[connector]\nshop_identifier = \"s\"\nbold_token_env = \"T\"\nbold_auth = \"cavage\"\nbold_hmac_secret_env = \"H\"\n";
+    let verify_path_taken = "id = \"a\"\ncomponent = \"a.wasm\"\n[connector]\nshop_identifier = \"s\"\nbold_token_env = \"T\"\nbold_hmac_secret_env = \"H\"\nbold_verify_path = \"bold/s/verify\"\n";
     let cases = [
         ("every-key", full.to_owned(), true),
         ("connector-files", connector_files.to_owned(), true),
+        ("connector-x-hmac", connector_x_hmac.to_owned(), true),
+        ("cavage-with-x-hmac-secret", cavage_with_secret.to_owned(), false),
+        ("verify-path-taken", verify_path_taken.to_owned(), false),
         (
             "config-public-url",
             "id = \"a\"\ncomponent = \"a.wasm\"\n[config]\npublic_url = 5\n".to_owned(),

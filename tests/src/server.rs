@@ -1,5 +1,6 @@
 //! A `plugin-host serve` process for tests: config files in a temporary
-//! directory, an ephemeral port on 127.0.0.1, signed requests, signals.
+//! directory, an ephemeral port on 127.0.0.1, signed requests (Checkout's
+//! cavage signature, Bold's X-HMAC on calls to a connector), signals.
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
@@ -8,7 +9,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use plugin_host::signature::{Algorithm, Secret, Signer};
+use plugin_host::signature::{Algorithm, Secret, Signer, XHmacSigner, XHmacStamp};
 
 /// One plugin of a test configuration.
 #[derive(Debug, Clone)]
@@ -283,4 +284,34 @@ pub async fn signed_post(
         request = request.header(name, value);
     }
     request.send().await.expect("the request is answered")
+}
+
+/// The headers of Bold's call to a connector (`bold/PROTOCOL.md` §6):
+/// `X-HMAC-Timestamp`, `X-HMAC` (HMAC-SHA256 of the timestamp with the
+/// shared `secret`) and `Content-Type: application/json`. The timestamp has
+/// microseconds and grows with every call ([`crate::mocks::now_rfc3339`]),
+/// so two calls never share a stamp (the host accepts each pair once).
+pub fn sign_xhmac(secret: &str) -> Vec<(String, String)> {
+    xhmac_headers(&xhmac_signer(secret).sign_timestamp(&crate::mocks::now_rfc3339()))
+}
+
+/// [`sign_xhmac`] stamped at `at`, in whole seconds as the host's own
+/// signer writes them (`2023-11-14T22:13:20Z`): an old, a future, or the
+/// same stamp twice.
+pub fn sign_xhmac_at(secret: &str, at: SystemTime) -> Vec<(String, String)> {
+    xhmac_headers(&xhmac_signer(secret).sign(at))
+}
+
+fn xhmac_signer(secret: &str) -> XHmacSigner {
+    XHmacSigner::new(Secret::new(secret.as_bytes())).expect("a non-empty secret")
+}
+
+fn xhmac_headers(stamp: &XHmacStamp) -> Vec<(String, String)> {
+    let mut headers: Vec<(String, String)> = stamp
+        .headers()
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect();
+    headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
+    headers
 }

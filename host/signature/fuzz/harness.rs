@@ -21,14 +21,22 @@
 //!   before [`SECRET`];
 //! - the `x-sig` header's value up to `\n`;
 //! - the body, the rest.
-#![allow(dead_code)] // each fuzz target uses half of this
+//!
+//! Input of [`xhmac`]:
+//! - byte 0: bit 0 lists a rotated secret before [`SECRET`], bit 1 makes
+//!   the window 60 s (else 300 s);
+//! - `Name: value\n` lines (as for [`verify`]), normally `X-HMAC-Timestamp`
+//!   and `X-HMAC`.
+#![allow(dead_code)] // each fuzz target uses a part of this
 
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use plugin_host_signature::xhmac::{MAX_TIMESTAMP_LEN, XHmacVerified};
 use plugin_host_signature::{
     Algorithm, BodySignature, BodySignatureError, DigestEncoding, MAX_SIGNED_HEADERS, Policy,
-    REQUEST_TARGET, Secret, SignatureError, SignedRequest, Verified, Verifier,
+    REQUEST_TARGET, ReplayGuard, Secret, SignatureError, SignedRequest, Verified, Verifier,
+    XHmacError, XHmacSigner, XHmacVerifier,
 };
 
 /// The secret seeds are signed with. Not a header-name token (it has a `/`),
@@ -84,10 +92,17 @@ fn line(data: &[u8]) -> (&[u8], &[u8]) {
 /// Decodes a `verify` input: policy flags, method, path, headers, body.
 pub fn decode(data: &[u8]) -> Option<(u8, Method, String, HeaderMap, &[u8])> {
     let (&flags, rest) = data.split_first()?;
-    let (request_line, mut rest) = line(rest);
+    let (request_line, rest) = line(rest);
     let space = request_line.iter().position(|&b| b == b' ')?;
     let method = Method::from_bytes(&request_line[..space]).ok()?;
     let path = String::from_utf8_lossy(&request_line[space + 1..]).into_owned();
+    let (headers, rest) = header_lines(rest);
+    Some((flags, method, path, headers, rest))
+}
+
+/// `Name: value\n` lines up to an empty line or the end (a line that is not
+/// a valid header is skipped), and what follows.
+fn header_lines(mut rest: &[u8]) -> (HeaderMap, &[u8]) {
     let mut headers = HeaderMap::new();
     loop {
         if rest.is_empty() {
@@ -113,7 +128,7 @@ pub fn decode(data: &[u8]) -> Option<(u8, Method, String, HeaderMap, &[u8])> {
             headers.append(name, value);
         }
     }
-    Some((flags, method, path, headers, rest))
+    (headers, rest)
 }
 
 /// Runs `Verifier::verify` on a decoded input and checks the invariants;
@@ -201,6 +216,65 @@ pub fn platform(data: &[u8]) -> Option<Result<(), BodySignatureError>> {
             Err(BodySignatureError::Mismatch),
             "accepted under a wrong secret too"
         );
+    }
+    Some(result)
+}
+
+/// The window of byte 0 of an `xhmac` input.
+pub fn xhmac_window(flags: u8) -> Duration {
+    Duration::from_secs(if flags & 2 != 0 { 60 } else { 300 })
+}
+
+/// Runs `XHmacVerifier::verify` on a decoded input and checks the
+/// invariants; `None` when the input is empty.
+pub fn xhmac(data: &[u8]) -> Option<Result<XHmacVerified, XHmacError>> {
+    let (&flags, rest) = data.split_first()?;
+    let (headers, _) = header_lines(rest);
+    let secrets = secrets(flags & 1 != 0);
+    let verifier = XHmacVerifier::new(secrets.clone(), xhmac_window(flags));
+    let result = verifier.verify(&headers, now());
+    assert_eq!(
+        verifier.verify(&headers, now()),
+        result,
+        "not deterministic"
+    );
+    match &result {
+        Ok(verified) => {
+            assert!(verified.secret < secrets.len());
+            let timestamp = verified.stamp.timestamp();
+            assert!(timestamp.len() <= MAX_TIMESTAMP_LEN);
+            // The matched secret makes this very MAC.
+            let again = XHmacSigner::new(secrets[verified.secret].clone())
+                .unwrap()
+                .sign_timestamp(timestamp);
+            assert_eq!(&again, &verified.stamp);
+            let wrong = XHmacVerifier::new(vec![Secret::from(WRONG)], xhmac_window(flags));
+            assert_eq!(
+                wrong.verify(&headers, now()),
+                Err(XHmacError::Mismatch),
+                "accepted under a wrong secret too"
+            );
+            // Once.
+            let guard = ReplayGuard::for_window(verifier.window());
+            assert_eq!(verified.remember(&guard, now()), Ok(()));
+            assert_eq!(verified.remember(&guard, now()), Err(XHmacError::Replayed));
+            let shown = format!("{verified:?}");
+            assert!(!shown.contains(&verified.stamp.mac_base64()), "{shown}");
+        }
+        Err(err) => {
+            let code = err.code();
+            assert!(
+                !code.is_empty()
+                    && code
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{code}"
+            );
+            let message = err.to_string();
+            for secret in [SECRET, ROTATED] {
+                assert!(!message.contains(secret), "{message}");
+            }
+        }
     }
     Some(result)
 }

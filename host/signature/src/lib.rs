@@ -17,6 +17,10 @@
 //!   (used by `plugin-host sign` and by tests).
 //! - [`BodySignature`] (module [`platform`]) checks a platform's webhooks:
 //!   an HMAC-SHA256 of the raw body in a configurable header.
+//! - [`XHmacVerifier`] (module [`xhmac`]) checks Bold's calls to a platform
+//!   connector: `X-HMAC` = HMAC-SHA256 of `X-HMAC-Timestamp`, inside a
+//!   window, each pair used once ([`XHmacVerified::remember`]); and
+//!   [`XHmacSigner`] makes such stamps.
 //!
 //! The module is pure: no I/O, no clock of its own, no logging. Callers log
 //! [`SignatureError::code`] or its `Display`, which never contain a secret or
@@ -74,12 +78,14 @@
 //! Why one file: the verifier is one pipeline (parameters, signing string,
 //! skew, digest, HMAC) whose steps share the request's parsed state and whose
 //! order is part of what is checked; the parameter grammar, the replay guard,
-//! the signer and the platform HMAC are their own modules, the tests too.
+//! the signer, the platform HMAC and X-HMAC are their own modules, the tests
+//! too.
 
 mod params;
 pub mod platform;
 mod replay;
 mod signer;
+pub mod xhmac;
 
 use std::fmt;
 use std::str::FromStr;
@@ -94,6 +100,10 @@ use subtle::ConstantTimeEq;
 pub use platform::{BodySignature, BodySignatureError, DigestEncoding};
 pub use replay::{DEFAULT_REPLAY_CAPACITY, ReplayGuard};
 pub use signer::{DEFAULT_SIGNED_HEADERS, SIGNABLE_HEADERS, Signer, SignerError};
+pub use xhmac::{
+    DEFAULT_XHMAC_WINDOW, X_HMAC, X_HMAC_TIMESTAMP, XHmacError, XHmacSigner, XHmacSignerError,
+    XHmacStamp, XHmacVerified, XHmacVerifier,
+};
 
 /// The largest parameter header (`Authorization` or `Signature`) looked at.
 pub const MAX_PARAMS_LEN: usize = 8 * 1024;

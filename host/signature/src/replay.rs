@@ -1,4 +1,6 @@
-//! Optional replay protection: remember the signatures seen recently.
+//! Replay protection: remember the signatures seen recently (optional for
+//! cavage signatures; always on for X-HMAC, where the key is the timestamp
+//! and its MAC).
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
@@ -52,7 +54,19 @@ impl ReplayGuard {
     /// A guard for signatures checked under `policy`: remembers each for
     /// twice the skew, up to [`DEFAULT_REPLAY_CAPACITY`].
     pub fn for_policy(policy: &Policy) -> Self {
-        ReplayGuard::new(policy.max_skew.saturating_mul(2), DEFAULT_REPLAY_CAPACITY)
+        ReplayGuard::for_window(policy.max_skew)
+    }
+
+    /// A guard for credentials that stay valid while their time is within
+    /// `window` of the clock, either way: remembers each for twice the
+    /// window, up to [`DEFAULT_REPLAY_CAPACITY`].
+    pub fn for_window(window: Duration) -> Self {
+        ReplayGuard::new(window.saturating_mul(2), DEFAULT_REPLAY_CAPACITY)
+    }
+
+    /// How long a key is remembered.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
     }
 
     /// Refuses `signature` if it was remembered within the time to live;
@@ -62,6 +76,16 @@ impl ReplayGuard {
         signature: &[u8],
         now: SystemTime,
     ) -> Result<(), SignatureError> {
+        if self.remember(signature, now) {
+            Ok(())
+        } else {
+            Err(SignatureError::Replayed)
+        }
+    }
+
+    /// Remembers `key` as of `now` and says whether it is new: `false` when
+    /// it was remembered within the time to live (a replay).
+    pub fn remember(&self, key: &[u8], now: SystemTime) -> bool {
         // A poisoned lock only means another thread panicked mid-call; the
         // sets are still consistent enough to go on with.
         let mut inner = self
@@ -69,16 +93,16 @@ impl ReplayGuard {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         inner.prune(now, self.ttl);
-        if inner.seen.contains(signature) {
-            return Err(SignatureError::Replayed);
+        if inner.seen.contains(key) {
+            return false;
         }
         while inner.order.len() >= self.capacity {
             inner.evict_oldest();
         }
-        let key: Box<[u8]> = signature.into();
+        let key: Box<[u8]> = key.into();
         inner.seen.insert(key.clone());
         inner.order.push_back((now, key));
-        Ok(())
+        true
     }
 
     /// How many signatures are remembered now.
@@ -175,6 +199,15 @@ mod tests {
             Err(SignatureError::Replayed)
         );
         guard.check_and_remember(b"s", at(1601)).unwrap();
+    }
+
+    #[test]
+    fn for_window_uses_twice_the_window() {
+        let guard = ReplayGuard::for_window(Duration::from_secs(60));
+        assert_eq!(guard.ttl(), Duration::from_secs(120));
+        assert!(guard.remember(b"k", at(1000)));
+        assert!(!guard.remember(b"k", at(1120)));
+        assert!(guard.remember(b"k", at(1121)));
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub(super) fn count_mac() {
 }
 
 /// The HMACs computed by this thread so far.
-fn macs() -> usize {
+pub(crate) fn macs() -> usize {
     MACS.with(std::cell::Cell::get)
 }
 

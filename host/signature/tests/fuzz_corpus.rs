@@ -9,8 +9,10 @@ mod harness;
 
 use std::path::{Path, PathBuf};
 
+use std::time::Duration;
+
 use plugin_host_signature::{
-    Algorithm, BodySignature, DigestEncoding, MAX_SIGNING_STRING_LEN, Secret, Signer,
+    Algorithm, BodySignature, DigestEncoding, MAX_SIGNING_STRING_LEN, Secret, Signer, XHmacSigner,
 };
 
 const PATH: &str = "/plugins/example-checkout/events?shop_id=42&x=a%20b";
@@ -202,6 +204,101 @@ fn platform_seeds() -> Vec<(&'static str, Vec<u8>, bool)> {
     ]
 }
 
+/// An `xhmac` input: flags, then the header lines.
+fn xhmac_input(flags: u8, headers: &[(&str, &str)]) -> Vec<u8> {
+    let mut out = vec![flags];
+    for (name, value) in headers {
+        out.extend_from_slice(format!("{name}: {value}\n").as_bytes());
+    }
+    out
+}
+
+/// The seeds of the `xhmac` corpus and the outcome each gets (`ok` or an
+/// error code).
+fn xhmac_seeds() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+    let signer = |secret: &str| XHmacSigner::new(Secret::from(secret)).unwrap();
+    let now = signer(harness::SECRET).sign(harness::now());
+    let (ts, mac) = (now.timestamp().to_owned(), now.mac_base64());
+    let stamp = |secret: &str, timestamp: &str| {
+        let stamp = signer(secret).sign_timestamp(timestamp);
+        (stamp.timestamp().to_owned(), stamp.mac_base64())
+    };
+    let pair = |(ts, mac): &(String, String), flags: u8| {
+        xhmac_input(flags, &[("X-HMAC-Timestamp", ts), ("X-HMAC", mac)])
+    };
+    let signed_ago = |secs: u64| {
+        let stamp = signer(harness::SECRET).sign(harness::now() - Duration::from_secs(secs));
+        (stamp.timestamp().to_owned(), stamp.mac_base64())
+    };
+    let old = signed_ago(301);
+    let minute_ago = signed_ago(61);
+    vec![
+        ("seed-now", pair(&(ts.clone(), mac.clone()), 0), "ok"),
+        ("seed-rotated", pair(&stamp(harness::ROTATED, &ts), 1), "ok"),
+        (
+            "seed-offset-fraction",
+            pair(&stamp(harness::SECRET, "2023-11-14T17:13:20.25-05:00"), 0),
+            "ok",
+        ),
+        ("seed-old", pair(&old, 0), "outside_window"),
+        ("seed-short-window", pair(&minute_ago, 2), "outside_window"),
+        (
+            "seed-wrong-secret",
+            pair(&stamp(harness::WRONG, &ts), 0),
+            "bad_mac",
+        ),
+        (
+            "seed-other-spelling",
+            pair(&("2023-11-14T22:13:20+00:00".to_owned(), mac.clone()), 0),
+            "bad_mac",
+        ),
+        (
+            "seed-no-mac",
+            xhmac_input(0, &[("X-HMAC-Timestamp", &ts)]),
+            "missing_header",
+        ),
+        (
+            "seed-two-timestamps",
+            xhmac_input(
+                0,
+                &[
+                    ("X-HMAC-Timestamp", &ts),
+                    ("X-HMAC-Timestamp", &ts),
+                    ("X-HMAC", &mac),
+                ],
+            ),
+            "duplicate_header",
+        ),
+        (
+            "seed-http-date",
+            pair(&stamp(harness::SECRET, "Tue, 14 Nov 2023 22:13:20 GMT"), 0),
+            "bad_timestamp",
+        ),
+        (
+            "seed-hex-mac",
+            xhmac_input(
+                0,
+                &[
+                    ("X-HMAC-Timestamp", &ts),
+                    ("X-HMAC", &hex::encode(now.mac())),
+                ],
+            ),
+            "bad_mac_length",
+        ),
+        (
+            "seed-unpadded-mac",
+            xhmac_input(
+                0,
+                &[
+                    ("X-HMAC-Timestamp", &ts),
+                    ("X-HMAC", mac.trim_end_matches('=')),
+                ],
+            ),
+            "mac_not_base64",
+        ),
+    ]
+}
+
 #[test]
 fn fuzz_seeds_have_the_expected_outcome() {
     for (name, input, expected) in verify_seeds() {
@@ -217,6 +314,13 @@ fn fuzz_seeds_have_the_expected_outcome() {
             expected,
             "{name}"
         );
+    }
+    for (name, input, expected) in xhmac_seeds() {
+        let got = match harness::xhmac(&input).unwrap() {
+            Ok(_) => "ok",
+            Err(err) => err.code(),
+        };
+        assert_eq!(got, expected, "{name}");
     }
 }
 
@@ -237,6 +341,14 @@ fn fuzz_corpus_replays() {
         .filter(|(_, input)| matches!(harness::platform(input), Some(Ok(()))))
         .count();
     assert!(accepted > 0, "no accepted webhook in the platform corpus");
+
+    let xhmac = corpus("xhmac");
+    assert!(!xhmac.is_empty());
+    let accepted = xhmac
+        .iter()
+        .filter(|(_, input)| matches!(harness::xhmac(input), Some(Ok(_))))
+        .count();
+    assert!(accepted > 0, "no accepted stamp in the xhmac corpus");
 }
 
 /// Writes the seeds into `fuzz/corpus/<target>/`:
@@ -254,5 +366,8 @@ fn write_fuzz_seeds() {
     }
     for (name, input, _) in platform_seeds() {
         write("platform", name, &input);
+    }
+    for (name, input, _) in xhmac_seeds() {
+        write("xhmac", name, &input);
     }
 }

@@ -43,8 +43,9 @@ pub enum Command {
     /// Serve the plugins of a host file over HTTP (the endpoint Bold
     /// Checkout calls). Prints `listening on <addr>` once ready.
     Serve(ServeArgs),
-    /// Sign a request body as Bold Checkout would: prints the headers and a
-    /// ready `curl` command.
+    /// Sign a request body as Bold Checkout would (or, with `--x-hmac`, as
+    /// Bold calls a platform connector): prints the headers and a ready
+    /// `curl` command.
     Sign(SignArgs),
     /// Inspect and replay connector notifications: `list`, `retry` (dead
     /// letters), `purge`.

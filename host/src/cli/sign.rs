@@ -5,6 +5,12 @@
 //! stays out of shell history and `ps`). Output, on stdout: the headers one
 //! per line (`Name: value`), a blank line, then the `curl` command. The
 //! signature is good for the verifier's skew window (300 s by default).
+//!
+//! By default the request is signed as Bold Checkout signs its calls (a
+//! draft-cavage signature with the client secret). With `--x-hmac` it is
+//! stamped as Bold stamps its calls to a platform connector:
+//! `X-HMAC-Timestamp` (now) and `X-HMAC` with the connector's shared secret;
+//! such a stamp passes once, within the connector's window.
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -13,14 +19,19 @@ use std::time::SystemTime;
 
 use clap::Args;
 
-use crate::signature::{Algorithm, Secret, Signer, SignerError};
+use crate::signature::{Algorithm, Secret, Signer, SignerError, XHmacSigner};
 
 /// Arguments of `plugin-host sign`.
 #[derive(Debug, Clone, Args)]
 pub struct SignArgs {
-    /// The environment variable holding the client secret.
+    /// The environment variable holding the client secret (with `--x-hmac`,
+    /// the connector's X-HMAC shared secret).
     #[arg(long, value_name = "NAME")]
     pub secret_env: String,
+    /// Stamp the request as Bold stamps its calls to a platform connector
+    /// (`X-HMAC-Timestamp` and `X-HMAC`) instead of a cavage signature.
+    #[arg(long, conflicts_with_all = ["headers", "key_id", "algorithm"])]
+    pub x_hmac: bool,
     /// The request body file (default: an empty body).
     #[arg(long, value_name = "FILE")]
     pub body: Option<PathBuf>,
@@ -131,16 +142,30 @@ pub fn sign_command_at(
         None => Vec::new(),
     };
 
-    let signer = Signer::new(args.key_id.clone(), Secret::from(secret), args.algorithm)?
-        .with_headers(args.headers.split_ascii_whitespace())?;
-    let headers = signer.sign(
-        method.as_str(),
-        &target.path_and_query,
-        &target.host,
-        &args.content_type,
-        &body,
-        now,
-    );
+    let headers = if args.x_hmac {
+        // `secret` is not empty (checked above), so the signer is made.
+        let signer = XHmacSigner::new(Secret::from(secret))
+            .map_err(|_| SignError::SecretEmpty(args.secret_env.clone()))?;
+        let mut headers: Vec<(String, String)> = signer
+            .sign(now)
+            .headers()
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect();
+        headers.push(("Content-Type".to_owned(), args.content_type.clone()));
+        headers
+    } else {
+        let signer = Signer::new(args.key_id.clone(), Secret::from(secret), args.algorithm)?
+            .with_headers(args.headers.split_ascii_whitespace())?;
+        signer.sign(
+            method.as_str(),
+            &target.path_and_query,
+            &target.host,
+            &args.content_type,
+            &body,
+            now,
+        )
+    };
 
     for (name, value) in &headers {
         writeln!(stdout, "{name}: {value}")?;
@@ -360,6 +385,58 @@ mod tests {
         // No body: no --data-binary.
         assert!(!out.contains("--data-binary"));
         assert!(out.contains("curl -sS -X 'PUT' 'https://[::1]:8443'"));
+    }
+
+    #[test]
+    fn x_hmac_stamps_what_a_connector_verifies() {
+        use crate::signature::{DEFAULT_XHMAC_WINDOW, XHmacVerifier};
+
+        let args = args(&[
+            "--x-hmac",
+            "--method",
+            "PUT",
+            "--url",
+            "http://localhost:8080/plugins/platform-sync/bold/shop/customers/1",
+        ]);
+        let out = run(&args, Some("s3cret")).unwrap();
+        let headers = header_lines(&out);
+        let names: Vec<&str> = headers.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["X-HMAC-Timestamp", "X-HMAC", "Content-Type"]);
+        assert_eq!(headers[0].1, "2023-11-14T22:13:20Z");
+        let mut map = http::HeaderMap::new();
+        for (n, v) in &headers {
+            map.append(
+                http::HeaderName::from_bytes(n.as_bytes()).unwrap(),
+                http::HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        let verified = XHmacVerifier::new(vec![Secret::from("s3cret")], DEFAULT_XHMAC_WINDOW)
+            .verify(&map, now())
+            .unwrap();
+        assert_eq!(verified.secret, 0);
+        assert!(out.contains(
+            "curl -sS -X 'PUT' 'http://localhost:8080/plugins/platform-sync/bold/shop/customers/1'"
+        ));
+        assert!(out.contains("-H 'X-HMAC: "), "{out}");
+        assert!(!out.contains("s3cret"));
+        // Cavage's options do not apply.
+        for extra in [
+            ["--headers", "date"],
+            ["--key-id", "k"],
+            ["--algorithm", "hmac-sha1"],
+        ] {
+            let argv = [
+                "sign",
+                "--secret-env",
+                "X",
+                "--url",
+                "http://h/",
+                "--x-hmac",
+                extra[0],
+                extra[1],
+            ];
+            assert!(Cli::try_parse_from(argv).is_err(), "{extra:?}");
+        }
     }
 
     #[test]

@@ -1,12 +1,20 @@
 //! The manifest's `[connector]` table: which Bold shop the plugin serves,
-//! where its Bold API token and the platform's webhook secret come from,
-//! and what outbound HTTP it is granted.
+//! how Bold's calls on it are authenticated, where its Bold API token and
+//! the platform's webhook secret come from, and what outbound HTTP it is
+//! granted.
 //!
 //! ```toml
 //! [connector]
 //! shop_identifier = "example-shop"
 //! bold_token_env = "PLATFORM_SYNC_BOLD_TOKEN"   # or bold_token_file
 //! allowed_hosts = ["api.platform.example", "127.0.0.1:9100"]
+//!
+//! # Bold's calls on the connector (module `bold_auth`): X-HMAC, the default.
+//! bold_hmac_secret_env = "PLATFORM_SYNC_BOLD_HMAC_SECRET"  # or bold_hmac_secret_file; two for a rotation
+//! bold_hmac_window_secs = 300                   # X-HMAC-Timestamp at most this far from now
+//! bold_hmac_replay_protection = true            # each (timestamp, MAC) pair passes once
+//! bold_verify_path = "bold/verify"              # Verify Platform Connector Destination, under /plugins/{id}/
+//! # bold_auth = "cavage"                        # instead: cavage signatures with the client secret
 //!
 //! [connector.platform_webhook]
 //! secret_env = "PLATFORM_SYNC_WEBHOOK_SECRET"   # or secret_file; two for a rotation
@@ -23,17 +31,21 @@
 //! max_requests = 16                             # per invocation
 //! ```
 
+mod bold_auth;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use self::bold_auth::{BoldAuth, DEFAULT_VERIFY_PATH, MAX_WINDOW_SECS, XHmacSettings};
+use self::bold_auth::{BoldAuthKind, RawBoldAuth};
 use super::manifest::ManifestError;
 use super::outbound::{RawLimits, grant};
 use super::secrets::{OneOrTwo, SecretValue, resolve_secret_source};
 use crate::runtime::outbound::OutboundGrant;
-use crate::signature::{BodySignature, DigestEncoding};
+use crate::signature::{BodySignature, DigestEncoding, XHmacVerifier};
 
 /// A connector's deadline per invocation when its manifest sets no
 /// `limits.timeout_ms`: it calls its platform, so seconds, not the 100 ms of
@@ -54,6 +66,12 @@ pub(crate) struct RawConnector {
     shop_identifier: String,
     bold_token_env: Option<String>,
     bold_token_file: Option<String>,
+    bold_auth: Option<BoldAuthKind>,
+    bold_hmac_secret_env: Option<OneOrTwo>,
+    bold_hmac_secret_file: Option<OneOrTwo>,
+    bold_hmac_window_secs: Option<u64>,
+    bold_hmac_replay_protection: Option<bool>,
+    bold_verify_path: Option<String>,
     #[serde(default)]
     allowed_hosts: BTreeSet<String>,
     platform_webhook: Option<RawWebhook>,
@@ -124,6 +142,8 @@ pub struct ConnectorSettings {
     pub bold_token_env: Option<String>,
     /// File holding it, resolved against the manifest's directory.
     pub bold_token_file: Option<String>,
+    /// How Bold's calls on the connector are authenticated.
+    pub bold_auth: BoldAuth,
     /// Outbound HTTP: granted hosts and limits.
     pub outbound: OutboundGrant,
     /// Platform webhooks; `None` = the platform route answers 404.
@@ -142,6 +162,9 @@ pub struct ConnectorSecrets {
     pub bold_token: SecretValue,
     /// The platform webhook verifier, when webhooks are configured.
     pub webhook: Option<BodySignature>,
+    /// The X-HMAC verifier of Bold's calls, with the shared secret(s), when
+    /// `bold_auth` is X-HMAC.
+    pub bold_hmac: Option<XHmacVerifier>,
 }
 
 impl RawConnector {
@@ -170,6 +193,15 @@ impl RawConnector {
         }
         let outbound = grant(self.allowed_hosts, self.http, "connector", "connector.http")?;
         let resolve = |f: &str| base.join(f).to_string_lossy().into_owned();
+        let bold_auth = RawBoldAuth {
+            kind: self.bold_auth,
+            secret_env: self.bold_hmac_secret_env,
+            secret_file: self.bold_hmac_secret_file,
+            window_secs: self.bold_hmac_window_secs,
+            replay_protection: self.bold_hmac_replay_protection,
+            verify_path: self.bold_verify_path,
+        }
+        .check(resolve)?;
         let webhook = match self.platform_webhook {
             None => None,
             Some(raw) => {
@@ -218,6 +250,7 @@ impl RawConnector {
             shop_identifier: shop.to_owned(),
             bold_token_env: self.bold_token_env,
             bold_token_file: self.bold_token_file.as_deref().map(resolve),
+            bold_auth,
             outbound,
             webhook,
             max_future,
@@ -226,8 +259,9 @@ impl RawConnector {
 }
 
 impl ConnectorSettings {
-    /// Reads the Bold token and the webhook secret(s); errors name the
-    /// manifest (`path`), the field and the variable or file, never a value.
+    /// Reads the Bold token, the webhook secret(s) and the X-HMAC shared
+    /// secret(s); errors name the manifest (`path`), the field and the
+    /// variable or file, never a value.
     pub fn resolve_secrets(
         &self,
         path: &Path,
@@ -261,15 +295,37 @@ impl ConnectorSettings {
                 Some(BodySignature::new(&w.header, w.encoding, keys))
             }
         };
+        let bold_hmac = match self.bold_auth.x_hmac() {
+            None => None,
+            Some(x) => {
+                let secrets = resolve_secret_source(
+                    path,
+                    ("connector.bold_hmac_secret_env", x.secret_env.as_ref()),
+                    ("connector.bold_hmac_secret_file", x.secret_file.as_ref()),
+                    env,
+                )?;
+                let keys = secrets.iter().map(SecretValue::hmac_key).collect();
+                Some(XHmacVerifier::new(keys, x.window))
+            }
+        };
         Ok(ConnectorSecrets {
             bold_token,
             webhook,
+            bold_hmac,
         })
     }
 
     /// Files a watcher should follow.
     pub fn secret_files(&self) -> Vec<String> {
         let mut files: Vec<String> = self.bold_token_file.iter().cloned().collect();
+        if let Some(x) = self.bold_auth.x_hmac() {
+            files.extend(
+                x.secret_file
+                    .iter()
+                    .flat_map(|f| f.names())
+                    .map(str::to_owned),
+            );
+        }
         if let Some(w) = &self.webhook {
             files.extend(
                 w.secret_file

@@ -45,7 +45,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny};
 
-use super::connector::{ConnectorSettings, DEFAULT_CONNECTOR_TIMEOUT, RawConnector};
+use super::connector::{BoldAuth, ConnectorSettings, DEFAULT_CONNECTOR_TIMEOUT, RawConnector};
 use super::install::{OAuthSettings, RawOAuth};
 use super::outbound::RawOutbound;
 use super::secrets::{OneOrTwo, SecretValue, resolve_secret_source};
@@ -649,6 +649,21 @@ impl Manifest {
             warnings.push(format!(
                 "{}: connector `{}` sets no `connector.platform_webhook.topics`: it accepts \
                  every topic (the signature covers the body, not the topic)",
+                self.path.display(),
+                self.id
+            ));
+        }
+        let implicit_cavage = self
+            .connector
+            .as_ref()
+            .is_some_and(|c| c.bold_auth == BoldAuth::Cavage { explicit: false });
+        if implicit_cavage {
+            warnings.push(format!(
+                "{}: connector `{}` names no X-HMAC shared secret, so Bold's calls on it are \
+                 checked as cavage signatures with the client secret, as before; Bold signs \
+                 its calls to a connector with X-HMAC: set `connector.bold_hmac_secret_env` \
+                 (or `bold_hmac_secret_file`) to the secret from Bold Account Center, or \
+                 `connector.bold_auth = \"cavage\"` to keep cavage and silence this",
                 self.path.display(),
                 self.id
             ));

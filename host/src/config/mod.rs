@@ -19,7 +19,7 @@ pub mod manifest;
 pub mod outbound;
 pub mod secrets;
 
-pub use connector::{ConnectorSecrets, ConnectorSettings};
+pub use connector::{BoldAuth, ConnectorSecrets, ConnectorSettings, XHmacSettings};
 pub use host::{ConfigError, ConfiguredPlugin, HostConfig, LogFormat};
 pub use http::HttpSettings;
 pub use install::{BoldCheckoutSettings, OAuthSettings, TokenHeader};

@@ -6,10 +6,14 @@
 //! acknowledged. A call that has started runs to its end and commits even if
 //! its caller goes away: the platform may already have changed, and Bold must
 //! hear of it.
+//!
+//! Bold's Verify Platform Connector Destination call is the host's alone:
+//! no sandbox runs; the answer carries a fresh X-HMAC stamp.
 
 use http::StatusCode;
 
 use super::answer::Answer;
+use super::auth::Authenticated;
 use super::notifications::{self, Notification};
 use super::reply::{Refusal, Reply};
 use super::shops::ShopCall;
@@ -18,6 +22,10 @@ use crate::fault::{Fault, FaultKind};
 use crate::metrics::bounded_label;
 use crate::outbox::{NewNotification, OutboxError};
 use crate::runtime::{BoldCall, Call};
+
+/// The body of the answer to Bold's Verify Platform Connector Destination
+/// call (Bold reads the `X-HMAC` header; the body is not public).
+pub const VERIFIED_DESTINATION: &str = r#"{"success":true}"#;
 
 /// Why a connector's notifications were not committed.
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +76,36 @@ impl Dispatcher {
         }
         self.connector_call(target, Call::BoldRequest(call), label)
             .await
+    }
+
+    /// Bold's Verify Platform Connector Destination call, already verified
+    /// (X-HMAC, see [`Authenticated::XHmac`]): 200 `{"success":true}` with
+    /// `X-HMAC-Timestamp` (now) and `X-HMAC` computed the same way as Bold's,
+    /// with the shared secret Bold's call was made with. That pair is
+    /// remembered as used: it is a valid stamp for the connector's own
+    /// routes during the window, and must not be playable back to them.
+    /// Not found for a connector on cavage (it has no X-HMAC secret).
+    pub fn verify_destination(&self, target: &Target, auth: Authenticated) -> Reply {
+        let label = "bold:verify".to_owned();
+        let bold_hmac = target
+            .entry()
+            .connector()
+            .and_then(|c| c.bold_hmac.as_ref());
+        let (Some(bold_hmac), Authenticated::XHmac { secret }) = (bold_hmac, auth) else {
+            return Reply::refused(Refusal::NotFound, label);
+        };
+        let Some(signer) = bold_hmac.verifier.signer(secret) else {
+            return Reply::refused(Refusal::NotFound, label);
+        };
+        let now = (self.inner.clock)();
+        let stamp = signer.sign(now);
+        if let Some(guard) = &bold_hmac.replay {
+            // `false` only when Bold's own stamp was this very pair: used
+            // either way.
+            let _ = guard.remember(&stamp.replay_key(), now);
+        }
+        Reply::answered(StatusCode::OK, VERIFIED_DESTINATION.to_owned(), label, None)
+            .with_headers(stamp.headers())
     }
 
     /// Runs the call, commits its notifications, and answers, in a task of

@@ -47,10 +47,11 @@ use std::time::SystemTime;
 
 pub use actions::ActionPolicy;
 pub use answer::{Answer, CheckedPlugin, settle};
-pub use auth::Auth;
+pub use auth::{Auth, Authenticated};
+pub use connector::VERIFIED_DESTINATION;
 pub use install::{InstallError, Installer, OAuthClient};
 pub use outbox_slot::OutboxSlot;
-pub use registry::{ConnectorEntry, MAX_QUEUE_WAIT, PluginEntry, PluginStatus, Registry};
+pub use registry::{BoldHmac, ConnectorEntry, MAX_QUEUE_WAIT, PluginEntry, PluginStatus, Registry};
 pub use reply::{Answered, EMPTY_ACTIONS, Refusal, Reply};
 
 use crate::metrics::{Metrics, PluginLabels};
@@ -230,7 +231,7 @@ impl Dispatcher {
         entry: &PluginEntry,
         auth: Auth,
         request: &SignedRequest<'_>,
-    ) -> Result<(), Refusal> {
+    ) -> Result<Authenticated, Refusal> {
         auth::authenticate(
             entry,
             auth,

@@ -15,7 +15,7 @@ use super::install::OAuthClient;
 use super::native::NativeHandler;
 use crate::config::{ConnectorSecrets, ConnectorSettings, Manifest};
 use crate::runtime::Plugin;
-use crate::signature::{ReplayGuard, Secret, Verifier};
+use crate::signature::{ReplayGuard, Secret, Verifier, XHmacVerifier};
 
 /// How long a request may wait in a plugin's queue for a sandbox.
 pub const MAX_QUEUE_WAIT: Duration = Duration::from_secs(1);
@@ -50,17 +50,32 @@ pub struct PluginEntry {
 pub struct ConnectorEntry {
     /// `[connector]` of the manifest.
     pub settings: ConnectorSettings,
-    /// Its Bold token and platform webhook verifier.
+    /// Its Bold token, platform webhook verifier and X-HMAC verifier.
     pub secrets: ConnectorSecrets,
+    /// Bold's X-HMAC, when the connector uses it (else Bold's calls are
+    /// checked as cavage signatures).
+    pub bold_hmac: Option<BoldHmac>,
+}
+
+/// Bold's X-HMAC on a connector: the verifier, and the (timestamp, MAC)
+/// pairs already used.
+#[derive(Debug, Clone)]
+pub struct BoldHmac {
+    /// The shared secret(s) and the window.
+    pub verifier: XHmacVerifier,
+    /// Pairs seen (and answered) within twice the window, each passing
+    /// once; `None` when the manifest turns replay protection off.
+    pub replay: Option<Arc<ReplayGuard>>,
 }
 
 impl PluginEntry {
     /// The entry for `manifest`, verifying requests with `secrets` (one, or
     /// two during a rotation), serving `status`. `previous` is the entry the
-    /// id had before a reload: its replay memory is kept (signatures it saw
-    /// stay refused), and so is its admission gate when the bounds did not
-    /// change (the concurrency bound holds across versions). A connector's
-    /// entry needs `connector` (its resolved secrets).
+    /// id had before a reload: its replay memory is kept (signatures and
+    /// X-HMAC pairs it saw stay refused; an X-HMAC memory only while the
+    /// window is the same), and so is its admission gate when the bounds
+    /// did not change (the concurrency bound holds across versions). A
+    /// connector's entry needs `connector` (its resolved secrets).
     pub fn new(
         manifest: Manifest,
         secrets: Vec<Secret>,
@@ -88,11 +103,34 @@ impl PluginEntry {
                     MAX_QUEUE_WAIT,
                 ))
             });
+        let old_replay = previous
+            .and_then(|old| old.connector.as_ref())
+            .and_then(|old| old.bold_hmac.as_ref())
+            .and_then(|old| old.replay.clone());
         let connector = manifest
             .connector
             .clone()
             .zip(connector)
-            .map(|(settings, secrets)| ConnectorEntry { settings, secrets });
+            .map(|(settings, secrets)| {
+                let replay_protection = settings
+                    .bold_auth
+                    .x_hmac()
+                    .is_some_and(|x| x.replay_protection);
+                let bold_hmac = secrets.bold_hmac.clone().map(|verifier| {
+                    let replay = replay_protection.then(|| {
+                        let fresh = ReplayGuard::for_window(verifier.window());
+                        old_replay
+                            .filter(|old| old.ttl() == fresh.ttl())
+                            .unwrap_or_else(|| Arc::new(fresh))
+                    });
+                    BoldHmac { verifier, replay }
+                });
+                ConnectorEntry {
+                    settings,
+                    secrets,
+                    bold_hmac,
+                }
+            });
         Self {
             verifier: Verifier::new(policy, secrets),
             replay,

@@ -88,6 +88,10 @@ pub struct Reply {
     pub fault: Option<Fault>,
     /// Fuel the sandbox used, when one ran.
     pub fuel: Option<u64>,
+    /// Headers to send with an answer (e.g. the connector's `X-HMAC` to
+    /// Bold's Verify Platform Connector Destination call); none on a
+    /// refusal.
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Reply {
@@ -99,7 +103,17 @@ impl Reply {
             outcome: "ok",
             fault: None,
             fuel,
+            headers: Vec::new(),
         }
+    }
+
+    /// The same answer with `headers` added.
+    pub fn with_headers(
+        mut self,
+        headers: impl IntoIterator<Item = (&'static str, String)>,
+    ) -> Self {
+        self.headers.extend(headers);
+        self
     }
 
     /// The call was refused before or instead of an answer.
@@ -110,6 +124,7 @@ impl Reply {
             outcome: refusal.outcome(),
             fault: None,
             fuel: None,
+            headers: Vec::new(),
         }
     }
 
@@ -141,6 +156,7 @@ impl Reply {
             outcome,
             fault: Some(fault),
             fuel,
+            headers: Vec::new(),
         }
     }
 }

@@ -2,27 +2,32 @@
 //! - `POST /plugins/{id}/platform/{topic}`: the platform's webhooks, verified
 //!   with its body HMAC;
 //! - `/plugins/{id}/bold/{shop_identifier}/{*path}`: calls Bold makes on the
-//!   connector (e.g. Update Customer, `PUT .../customers/{id}`), verified like
-//!   checkout events.
+//!   connector (e.g. Update Customer, `PUT .../customers/{id}`), verified
+//!   with Bold's X-HMAC (or cavage, where the manifest keeps it);
+//! - `GET/POST/PUT /plugins/{id}/<bold_verify_path>` (default
+//!   `bold/verify`): Bold's Verify Platform Connector Destination call,
+//!   verified with X-HMAC and answered with a fresh one (X-HMAC connectors
+//!   only). The path is the manifest's, so this route is matched here, after
+//!   every fixed route: anything else under `/plugins/{id}/` is not found.
 //!
 //! What they mean (notifications committed before the answer) is the
 //! dispatcher's.
 
 use axum::extract::{Path, State};
 use axum::http::Method;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use super::observe::handle;
-use super::request::{Incoming, Rules};
+use super::error::ApiError;
+use super::observe::{handle, handle_entry};
+use super::request::{BodyRule, Incoming, Rules};
 use crate::dispatch::Auth;
 use crate::runtime::BoldCall;
 
 const PLATFORM: Rules = Rules {
     methods: &[Method::POST],
     auth: Auth::PlatformBody,
-    require_event: false,
-    allow_empty: false,
+    body: BodyRule::Json,
     shop_in_query: false,
 };
 
@@ -34,9 +39,17 @@ const BOLD: Rules = Rules {
         Method::PATCH,
         Method::DELETE,
     ],
-    auth: Auth::Cavage,
-    require_event: false,
-    allow_empty: true,
+    auth: Auth::Bold,
+    body: BodyRule::JsonOrEmpty,
+    shop_in_query: false,
+};
+
+/// Bold's Verify Platform Connector Destination: its method and body are not
+/// public, so the usual methods and any body (within the size limit).
+const VERIFY: Rules = Rules {
+    methods: &[Method::GET, Method::POST, Method::PUT],
+    auth: Auth::Bold,
+    body: BodyRule::Ignored,
     shop_in_query: false,
 };
 
@@ -73,6 +86,30 @@ pub(super) async fn bold_request(
             body: checked.body,
         };
         dispatcher.bold_request(&checked.target, call).await
+    })
+    .await
+}
+
+/// `/plugins/{id}/{*rest}`: Bold's Verify Platform Connector Destination
+/// when `rest` is the connector's `bold_verify_path`; not found otherwise
+/// (as any unknown route).
+pub(super) async fn verify_destination(
+    State(state): State<AppState>,
+    Path((id, rest)): Path<(String, String)>,
+    incoming: Incoming,
+) -> Response {
+    let entry = state.dispatcher().plugin(&id);
+    let is_route = entry
+        .as_deref()
+        .and_then(|e| e.connector())
+        .and_then(|c| c.settings.bold_auth.x_hmac())
+        .is_some_and(|x| x.verify_path == rest);
+    if !is_route {
+        return ApiError::NotFound.into_response();
+    }
+    let dispatcher = state.dispatcher();
+    handle_entry(&state, &id, entry, incoming, VERIFY, |checked| async move {
+        dispatcher.verify_destination(&checked.target, checked.auth)
     })
     .await
 }

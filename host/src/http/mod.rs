@@ -7,9 +7,10 @@
 //! - `POST /plugins/{id}/overrides/{kind}`: override calls (`handle-override`);
 //!   the plugin's answer goes back as is.
 //! - `POST /plugins/{id}/webhooks/{topic}`: plugin webhooks (`handle-webhook`).
-//! - `POST /plugins/{id}/platform/{topic}` and
-//!   `/plugins/{id}/bold/{shop_identifier}/{*path}`: a platform connector's
-//!   routes (see [`connector`]).
+//! - `POST /plugins/{id}/platform/{topic}`,
+//!   `/plugins/{id}/bold/{shop_identifier}/{*path}` and
+//!   `/plugins/{id}/<bold_verify_path>` (default `bold/verify`): a platform
+//!   connector's routes (see [`connector`]).
 //! - `GET /plugins/{id}/oauth/install`, `GET /plugins/{id}/oauth/authorize`,
 //!   `POST /plugins/{id}/oauth/uninstalled`: the installation flow (see
 //!   [`oauth`]).
@@ -100,6 +101,9 @@ pub fn public_app(state: AppState) -> Router {
         .route("/plugins/{id}/oauth/install", any(oauth::install))
         .route("/plugins/{id}/oauth/authorize", any(oauth::authorize))
         .route("/plugins/{id}/oauth/uninstalled", any(oauth::uninstalled))
+        // Lowest priority: the fixed routes above win; this one answers
+        // only a connector's configured verify path.
+        .route("/plugins/{id}/{*rest}", any(connector::verify_destination))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/readyz/connectors", get(health::readyz_connectors))

@@ -47,7 +47,20 @@ impl Outcome {
 impl From<Reply> for Outcome {
     fn from(reply: Reply) -> Self {
         let response = match reply.answered {
-            Answered::Json { status, body } => json_response(status, body),
+            Answered::Json { status, body } => {
+                let mut response = json_response(status, body);
+                for (name, value) in reply.headers {
+                    // Names and values the host made (`X-HMAC`, base64):
+                    // always valid; names go out lowercase.
+                    if let (Ok(name), Ok(value)) = (
+                        header::HeaderName::from_bytes(name.as_bytes()),
+                        header::HeaderValue::try_from(value),
+                    ) {
+                        response.headers_mut().insert(name, value);
+                    }
+                }
+                response
+            }
             Answered::Refused(refusal) => ApiError::from(refusal).into_response(),
         };
         Self {
@@ -78,6 +91,23 @@ where
     Fut: Future<Output = Reply>,
 {
     let entry = state.dispatcher().plugin(id);
+    handle_entry(state, id, entry, incoming, rules, call).await
+}
+
+/// [`handle`] for a route that looked the plugin up itself (`entry`; `None`:
+/// no such plugin) to know whether it exists.
+pub(super) async fn handle_entry<F, Fut>(
+    state: &AppState,
+    id: &str,
+    entry: Option<std::sync::Arc<PluginEntry>>,
+    incoming: Incoming,
+    rules: Rules,
+    call: F,
+) -> Response
+where
+    F: FnOnce(Checked) -> Fut,
+    Fut: Future<Output = Reply>,
+{
     observe(state, id, entry.as_deref(), async {
         match check(state, entry.clone(), incoming, rules).await {
             Ok(checked) => Outcome::from(call(checked).await),

@@ -17,7 +17,7 @@ use super::error::ApiError;
 use crate::config::http::{LINGER_BYTES, LINGER_TIME};
 use crate::dispatch::event_name::{BodyError, read_event_field};
 use crate::dispatch::install::Query;
-use crate::dispatch::{Auth, InstallError, PluginEntry, Target};
+use crate::dispatch::{Auth, Authenticated, InstallError, PluginEntry, Target};
 use crate::signature::SignedRequest;
 use crate::state::ShopRef;
 
@@ -33,6 +33,8 @@ pub(super) struct Checked {
     /// The shop the query string names (`?platform=…&shop=…`), on routes
     /// that read it.
     pub shop: Option<ShopRef>,
+    /// What the caller proved.
+    pub auth: Authenticated,
 }
 
 /// The parts of a request the checks read.
@@ -78,27 +80,38 @@ pub(super) struct Rules {
     pub methods: &'static [Method],
     /// How the caller is authenticated.
     pub auth: Auth,
-    /// The body must have a string `event` field.
-    pub require_event: bool,
-    /// An empty body is accepted (and no content type is required).
-    pub allow_empty: bool,
+    /// What the (verified) body must be.
+    pub body: BodyRule,
     /// The query string may name the call's shop (`platform` and `shop`);
     /// a malformed one is a 400.
     pub shop_in_query: bool,
+}
+
+/// What a route's body must be, once verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum BodyRule {
+    /// A JSON object (`application/json`) with a string `event` field.
+    Event,
+    /// A JSON object (`application/json`).
+    Json,
+    /// Empty (then no content type is required), or a JSON object.
+    JsonOrEmpty,
+    /// Anything within the size limit: read (and covered by the signature
+    /// where it can be), then not looked at.
+    Ignored,
 }
 
 /// The checkout routes: POST, cavage-signed, a JSON object.
 pub(super) const CHECKOUT: Rules = Rules {
     methods: &[Method::POST],
     auth: Auth::Cavage,
-    require_event: false,
-    allow_empty: false,
+    body: BodyRule::Json,
     shop_in_query: true,
 };
 
 /// The event route: a checkout route whose body has a string `event`.
 pub(super) const EVENT: Rules = Rules {
-    require_event: true,
+    body: BodyRule::Event,
     ..CHECKOUT
 };
 
@@ -121,7 +134,7 @@ pub(super) async fn check(
         return Err(ApiError::MethodNotAllowed);
     }
     let target = Target::ready(entry)?;
-    let bytes = read_and_authenticate(
+    let (bytes, auth) = read_and_authenticate(
         state,
         target.entry(),
         rules.auth,
@@ -140,12 +153,14 @@ pub(super) async fn check(
             Ok(None)
         }
     };
-    if rules.allow_empty && bytes.is_empty() {
+    let empty_allowed = rules.body == BodyRule::JsonOrEmpty && bytes.is_empty();
+    if empty_allowed || rules.body == BodyRule::Ignored {
         return Ok(Checked {
             target,
             body: String::new(),
             event: None,
             shop: shop()?,
+            auth,
         });
     }
     if !is_json_content_type(&headers) {
@@ -153,7 +168,7 @@ pub(super) async fn check(
     }
     let body = String::from_utf8(Vec::from(bytes)).map_err(|_| BodyError::NotUtf8)?;
     let event = read_event_field(&body)?;
-    if rules.require_event && event.is_none() {
+    if rules.body == BodyRule::Event && event.is_none() {
         return Err(BodyError::NoEvent.into());
     }
     Ok(Checked {
@@ -161,16 +176,19 @@ pub(super) async fn check(
         body,
         event,
         shop: shop()?,
+        auth,
     })
 }
 
-/// The shop a query string names: both `platform` and `shop`, or neither.
+/// The shop a query string names with both `platform` and `shop` (one of
+/// them alone names none); a name outside its character set, or a parameter
+/// given twice, is a 400.
 fn shop_in_query(query: Option<&str>) -> Result<Option<ShopRef>, ApiError> {
     let bad = |e: InstallError| ApiError::BadRequest(e.to_string());
     let query = Query::parse(query).map_err(bad)?;
     match (query.get("platform"), query.get("shop")) {
-        (Err(_), Err(_)) => Ok(None),
-        _ => query.shop().map(Some).map_err(bad),
+        (Ok(_), Ok(_)) => query.shop().map(Some).map_err(bad),
+        _ => Ok(None),
     }
 }
 
@@ -184,7 +202,7 @@ pub(super) async fn read_and_authenticate(
     uri: &Uri,
     headers: &HeaderMap,
     body: Body,
-) -> Result<Bytes, ApiError> {
+) -> Result<(Bytes, Authenticated), ApiError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -198,8 +216,8 @@ pub(super) async fn read_and_authenticate(
         headers,
         body: &bytes,
     };
-    state.dispatcher().authenticate(entry, auth, &request)?;
-    Ok(bytes)
+    let proved = state.dispatcher().authenticate(entry, auth, &request)?;
+    Ok((bytes, proved))
 }
 
 /// Why a body was not read whole.

@@ -40,6 +40,9 @@ fn fingerprint(plugin: &ConfiguredPlugin) -> Option<[u8; 32]> {
         if let Some(webhook) = &connector.webhook {
             hasher.update(webhook.fingerprint());
         }
+        if let Some(bold_hmac) = &connector.bold_hmac {
+            hasher.update(bold_hmac.fingerprint());
+        }
     }
     if let Some(client_id) = &plugin.oauth_client_id {
         hasher.update(client_id.as_bytes());

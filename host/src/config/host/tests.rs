@@ -449,6 +449,7 @@ fn the_example_host_file_serves_the_example_plugins() {
         "PLATFORM_SYNC_WEBHOOK_SECRET" => Some("sync-dev-webhook".to_owned()),
         "PLUGIN_HOST_STATE_KEY" => Some("ZGV2LW9ubHktc3RhdGUta2V5LWRvLW5vdC11c2UhISE=".to_owned()),
         "LOYALTY_POINTS_SECRET" => Some("loyalty-dev-secret".to_owned()),
+        "PLATFORM_SYNC_BOLD_HMAC_SECRET" => Some("sync-dev-bold-hmac".to_owned()),
         _ => None,
     };
     let config = HostConfig::from_file_with_env(&examples.join("host.toml"), &env)
@@ -501,6 +502,12 @@ fn the_example_host_file_serves_the_example_plugins() {
     let secrets = sync.connector_secrets.as_ref().expect("resolved");
     assert_eq!(secrets.bold_token.expose(), "sync-dev-token");
     assert!(secrets.webhook.is_some());
+    assert_eq!(connector.bold_auth.as_str(), "x-hmac", "the default");
+    let x_hmac = connector.bold_auth.x_hmac().expect("X-HMAC settings");
+    assert_eq!(x_hmac.verify_path, "bold/verify");
+    assert_eq!(x_hmac.window, std::time::Duration::from_secs(300));
+    let bold_hmac = secrets.bold_hmac.as_ref().expect("the X-HMAC verifier");
+    assert_eq!(bold_hmac.secret_count(), 1);
     for (id, wasm, secret) in [
         (
             "example-checkout",

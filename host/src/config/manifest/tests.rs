@@ -410,3 +410,79 @@ fn outbound_require_install_and_the_checkout_deadline() {
     ));
     assert!(err.contains("connector.allowed_hosts"), "{err}");
 }
+
+#[test]
+fn a_connector_without_an_x_hmac_secret_keeps_cavage_and_is_warned_about() {
+    let connector = |keys: &str| {
+        format!("{MINIMAL}[connector]\nshop_identifier = \"s\"\nbold_token_env = \"T\"\n{keys}")
+    };
+    let warned = |m: &Manifest| {
+        m.warnings().iter().any(|w| {
+            w.contains("names no X-HMAC shared secret") && w.contains("bold_hmac_secret_env")
+        })
+    };
+
+    let legacy = parse(&connector("")).unwrap();
+    let settings = legacy.connector.as_ref().unwrap();
+    assert_eq!(settings.bold_auth, BoldAuth::Cavage { explicit: false });
+    assert!(warned(&legacy), "{:?}", legacy.warnings());
+
+    let chosen = parse(&connector("bold_auth = \"cavage\"\n")).unwrap();
+    assert_eq!(
+        chosen.connector.as_ref().unwrap().bold_auth,
+        BoldAuth::Cavage { explicit: true }
+    );
+    assert!(!warned(&chosen), "{:?}", chosen.warnings());
+
+    let x_hmac = parse(&connector("bold_hmac_secret_file = \"hmac\"\n")).unwrap();
+    let settings = x_hmac.connector.as_ref().unwrap();
+    let x = settings.bold_auth.x_hmac().unwrap();
+    assert_eq!(
+        x.secret_file,
+        Some(OneOrTwo::One("/etc/plugins/example/hmac".into()))
+    );
+    assert!(!warned(&x_hmac), "{:?}", x_hmac.warnings());
+    assert!(
+        x_hmac
+            .watched_files()
+            .contains(&PathBuf::from("/etc/plugins/example/hmac")),
+        "a secret file is watched"
+    );
+
+    let err = parse_err(&connector("bold_auth = \"hmac\"\n"));
+    assert!(err.starts_with(PATH) && err.contains("bold_auth"), "{err}");
+    let err = parse_err(&connector("bold_auth = \"x-hmac\"\n"));
+    assert!(
+        err.starts_with(PATH) && err.contains("no shared secret is named"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_connector_s_x_hmac_secrets_resolve_like_the_others() {
+    let text = format!(
+        "{MINIMAL}[connector]\nshop_identifier = \"s\"\nbold_token_env = \"NEW_SECRET\"\n\
+         bold_hmac_secret_env = [\"NEW_SECRET\", \"OLD_SECRET\"]\nbold_hmac_window_secs = 60\n"
+    );
+    let m = parse(&text).unwrap();
+    let connector = m.connector.as_ref().unwrap();
+    let secrets = connector.resolve_secrets(&m.path, &env).unwrap();
+    let verifier = secrets.bold_hmac.as_ref().expect("X-HMAC verifier");
+    assert_eq!(verifier.secret_count(), 2);
+    assert_eq!(verifier.window(), Duration::from_secs(60));
+    assert!(!format!("{secrets:?}").contains("new-value"));
+
+    let unset = text.replace("\"OLD_SECRET\"", "\"UNSET\"");
+    let m = parse(&unset).unwrap();
+    let err = m
+        .connector
+        .as_ref()
+        .unwrap()
+        .resolve_secrets(&m.path, &env)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("connector.bold_hmac_secret_env") && err.contains("UNSET is not set"),
+        "{err}"
+    );
+}

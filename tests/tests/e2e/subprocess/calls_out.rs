@@ -221,8 +221,19 @@ async fn an_installed_shop_reaches_bolds_api_with_its_token() {
         .event("caller", "shop", "platform=shopify&shop=..%2Fadmin")
         .await;
     assert_eq!(status, 400, "{body}");
-    let (status, _) = t.event("caller", "shop", "platform=shopify").await;
-    assert_eq!(status, 400);
+    // One of the two alone names no shop.
+    assert_eq!(
+        t.data("caller", "shop", "platform=shopify").await,
+        Value::Null
+    );
+    assert_eq!(
+        t.data("caller", "shop", "shop=a.myshopify.com").await,
+        Value::Null
+    );
+    let (status, _) = t
+        .event("caller", "shop", "platform=shopify&platform=x&shop=a")
+        .await;
+    assert_eq!(status, 400, "a parameter given twice");
 
     let logs = t.server.logs();
     assert!(!logs.contains("token-1"), "{logs}");

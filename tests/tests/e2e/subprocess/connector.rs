@@ -3,7 +3,8 @@
 //! and a mock Bold API. Covers the Update Customer side effect, platform
 //! webhooks and their signature, retries with backoff and `Retry-After`,
 //! dead letters and their replay, per-entity ordering, and crash safety
-//! (SIGKILL with notifications pending and in flight).
+//! (SIGKILL with notifications pending and in flight). Bold's calls carry
+//! X-HMAC here; how they are authenticated is `connector_auth`'s subject.
 //!
 //! Why one file: every case starts the same real server with the mock
 //! platform and the mock Bold API, and checks the one guarantee (committed
@@ -17,32 +18,37 @@ use std::time::{Duration, Instant};
 use plugin_host::signature::{BodySignature, DigestEncoding, Secret};
 use plugin_tests::guests::PLATFORM_SYNC;
 use plugin_tests::mocks::{MockPlatform, now_rfc3339};
-use plugin_tests::server::{PluginSpec, TestServer, sign_method, write_config};
+use plugin_tests::server::{PluginSpec, TestServer, sign_xhmac, write_config};
 use serde_json::{Value, json};
 use test_support::mock_bold::{MockBold, Received, Reply};
 
 const BIN: &str = env!("CARGO_BIN_EXE_plugin-host-under-test");
-const SECRET: &str = "connector-secret";
+/// The connector's client secret (Bold's calls use it only with
+/// `bold_auth = "cavage"`).
+pub(super) const SECRET: &str = "connector-secret";
+/// The X-HMAC shared secret of Bold's calls on the connector.
+pub(super) const BOLD_HMAC_SECRET: &str = "bold-hmac-secret";
 const WEBHOOK_SECRET: &str = "platform-webhook-secret";
 const BOLD_TOKEN: &str = "bold-api-token";
-const PLATFORM_TOKEN: &str = "platform-token";
-const SHOP: &str = "test-shop";
+pub(super) const PLATFORM_TOKEN: &str = "platform-token";
+pub(super) const SHOP: &str = "test-shop";
 
 /// A host serving platform-sync against the two mocks.
-struct Setup {
-    dir: tempfile::TempDir,
+pub(super) struct Setup {
+    pub(super) dir: tempfile::TempDir,
     host_toml: PathBuf,
     spec: PluginSpec,
 }
 
 impl Setup {
-    fn new(platform: &MockPlatform, bold: &MockBold, outbox: &str) -> Self {
+    pub(super) fn new(platform: &MockPlatform, bold: &MockBold, outbox: &str) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let spec = PluginSpec::new("platform-sync", PLATFORM_SYNC, SECRET).with(&format!(
             r#"
 [connector]
 shop_identifier = "{SHOP}"
 bold_token_env = "TEST_BOLD_TOKEN"
+bold_hmac_secret_env = "TEST_BOLD_HMAC_SECRET"
 allowed_hosts = ["{platform}"]
 
 [connector.platform_webhook]
@@ -70,15 +76,29 @@ platform_api_token = "{PLATFORM_TOKEN}"
         }
     }
 
-    fn start(&self) -> TestServer {
+    pub(super) fn start(&self) -> TestServer {
         self.start_with_env(&[])
     }
 
-    fn start_with_env(&self, env: &[(&str, &str)]) -> TestServer {
+    /// The connector's manifest, to edit before [`Setup::start`].
+    pub(super) fn manifest(&self) -> PathBuf {
+        self.dir.path().join("platform-sync.toml")
+    }
+
+    /// Replaces `from` (which must be there) with `to` in the manifest.
+    pub(super) fn edit_manifest(&self, from: &str, to: &str) {
+        let path = self.manifest();
+        let text = std::fs::read_to_string(&path).expect("manifest");
+        assert!(text.contains(from), "{from:?} not in\n{text}");
+        std::fs::write(&path, text.replace(from, to)).expect("manifest");
+    }
+
+    pub(super) fn start_with_env(&self, env: &[(&str, &str)]) -> TestServer {
         let mut env = env.to_vec();
         env.extend([
             ("TEST_BOLD_TOKEN", BOLD_TOKEN),
             ("TEST_PLATFORM_WEBHOOK_SECRET", WEBHOOK_SECRET),
+            ("TEST_BOLD_HMAC_SECRET", BOLD_HMAC_SECRET),
         ]);
         TestServer::start_with_env(
             BIN,
@@ -98,6 +118,7 @@ platform_api_token = "{PLATFORM_TOKEN}"
             .arg(&self.host_toml)
             .env("TEST_BOLD_TOKEN", BOLD_TOKEN)
             .env("TEST_PLATFORM_WEBHOOK_SECRET", WEBHOOK_SECRET)
+            .env("TEST_BOLD_HMAC_SECRET", BOLD_HMAC_SECRET)
             .env("TEST_SECRET_PLATFORM_SYNC", SECRET)
             .output()
             .expect("run plugin-host outbox");
@@ -128,7 +149,7 @@ impl Setup {
     }
 }
 
-fn customer(id: &str, updated_at: &str) -> Value {
+pub(super) fn customer(id: &str, updated_at: &str) -> Value {
     json!({
         "id": id,
         "email": format!("{id}@example.com"),
@@ -184,6 +205,7 @@ async fn post_webhook(client: &reqwest::Client, url: &str, body: &Value) -> reqw
         .expect("answered")
 }
 
+/// A call from Bold, stamped with X-HMAC as Bold stamps them.
 async fn bold_call(
     client: &reqwest::Client,
     server: &TestServer,
@@ -194,14 +216,14 @@ async fn bold_call(
     let url = server.url(path);
     let body = body.to_string();
     let mut request = client.request(method.parse().expect("a method"), &url);
-    for (name, value) in sign_method(method, SECRET, &url, body.as_bytes(), &[]) {
+    for (name, value) in sign_xhmac(BOLD_HMAC_SECRET) {
         request = request.header(name, value);
     }
     request.body(body).send().await.expect("answered")
 }
 
 /// Bold's Update Customer: `PUT /plugins/platform-sync/bold/{shop}/customers/{id}`.
-async fn update_customer(
+pub(super) async fn update_customer(
     client: &reqwest::Client,
     server: &TestServer,
     shop: &str,
@@ -214,7 +236,7 @@ async fn update_customer(
 
 /// An Update Customer body that adds a new default shipping address (the
 /// platform then unsets the old default: a side effect Bold must hear of).
-fn new_default_shipping_address() -> Value {
+pub(super) fn new_default_shipping_address() -> Value {
     json!({"customer": {"addresses": [{
         "address_use": "shipping",
         "is_default": true,
@@ -345,7 +367,7 @@ async fn a_connector_call_whose_caller_leaves_still_commits_its_notifications() 
     ));
     let body = new_default_shipping_address().to_string();
     let mut request = impatient.put(&url);
-    for (name, value) in sign_method("PUT", SECRET, &url, body.as_bytes(), &[]) {
+    for (name, value) in sign_xhmac(BOLD_HMAC_SECRET) {
         request = request.header(name, value);
     }
     let gone = request.body(body).send().await;
@@ -705,15 +727,10 @@ async fn a_connector_cannot_reach_hosts_its_manifest_does_not_grant() {
     let bold = MockBold::start().await;
     let setup = Setup::new(&platform, &bold, "");
     // Grant another port of the same machine, not the platform's.
-    let manifest = setup.dir.path().join("platform-sync.toml");
-    let text = std::fs::read_to_string(&manifest).expect("manifest");
-    let granted = format!("allowed_hosts = [\"{}\"]", platform.addr);
-    assert!(text.contains(&granted));
-    std::fs::write(
-        &manifest,
-        text.replace(&granted, "allowed_hosts = [\"127.0.0.1:1\"]"),
-    )
-    .expect("manifest");
+    setup.edit_manifest(
+        &format!("allowed_hosts = [\"{}\"]", platform.addr),
+        "allowed_hosts = [\"127.0.0.1:1\"]",
+    );
     let server = setup.start();
     let client = reqwest::Client::new();
 

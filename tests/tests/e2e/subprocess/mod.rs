@@ -6,6 +6,7 @@
 
 mod calls_out;
 mod connector;
+mod connector_auth;
 mod connector_load;
 mod http_limits;
 mod install;
