@@ -186,7 +186,7 @@ impl PluginInner {
         let (memory_peak, memory_denied) = (memory.peak as u64, memory.denied);
         let outcome = match raw {
             Err(_elapsed) => Err(timeout()),
-            Ok(Err(err)) => Err(classify(&err, memory_denied, limits)),
+            Ok(Err(err)) => Err(with_panic(classify(&err, memory_denied, limits), &log)),
             Ok(Ok(Err(fault))) => Err(fault),
             Ok(Ok(Ok(output))) => Ok(output),
         };
@@ -418,6 +418,19 @@ fn classify(err: &wasmtime::Error, memory_denied: bool, limits: &Limits) -> Faul
         return Fault::new(FaultKind::Overloaded, "no free sandbox slot");
     }
     Fault::new(FaultKind::Trap, shorten(format!("{err:#}")))
+}
+
+/// A trap's reason is the guest's panic message and location, when it
+/// reported one on stderr (Rust guests do): `panicked at src/lib.rs:26:37:
+/// index out of bounds …` rather than `wasm unreachable instruction executed`.
+fn with_panic(fault: Fault, log: &LogSink) -> Fault {
+    if fault.kind != FaultKind::Trap {
+        return fault;
+    }
+    match log.panic_message() {
+        Some(panic) => Fault::new(FaultKind::Trap, panic),
+        None => fault,
+    }
 }
 
 fn memory_fault(limits: &Limits) -> Fault {

@@ -75,7 +75,16 @@ struct Buffer {
     dropped: u64,
     stdout_mid_line: bool,
     stderr_mid_line: bool,
+    /// The last [`STDERR_TAIL`] bytes the guest wrote to stderr, kept even
+    /// past the cap: a panic's message is written last, often after a log
+    /// that filled up.
+    stderr_tail: Vec<u8>,
 }
+
+/// Bytes of stderr kept for [`LogSink::panic_message`].
+const STDERR_TAIL: usize = 4096;
+/// Longest panic message passed on (guests control it).
+const MAX_PANIC_MESSAGE: usize = 512;
 
 impl Buffer {
     fn push(&mut self, piece: &str) {
@@ -110,6 +119,7 @@ impl LogSink {
             dropped: 0,
             stdout_mid_line: false,
             stderr_mid_line: false,
+            stderr_tail: Vec::new(),
         })))
     }
 
@@ -143,6 +153,12 @@ impl LogSink {
     /// Appends bytes the guest wrote to stdout or stderr.
     pub(crate) fn stream(&self, stream: Stream, bytes: &[u8]) {
         let mut buf = self.lock();
+        if matches!(stream, Stream::Stderr) {
+            let tail = &bytes[bytes.len().saturating_sub(STDERR_TAIL)..];
+            buf.stderr_tail.extend_from_slice(tail);
+            let excess = buf.stderr_tail.len().saturating_sub(STDERR_TAIL);
+            buf.stderr_tail.drain(..excess);
+        }
         // Every byte kept takes at least a byte of room: only the part that
         // can fit is decoded (a lossy decode may allocate a copy).
         let room = buf.cap.saturating_sub(buf.text.len());
@@ -175,12 +191,49 @@ impl LogSink {
         }
     }
 
+    /// The last panic the guest reported on stderr, as Rust's standard
+    /// library writes it, `panicked at <file:line:col>: <message>` (without
+    /// the advice to set `RUST_BACKTRACE`, which cannot work in a sandbox
+    /// without environment), at most 512 bytes.
+    pub(crate) fn panic_message(&self) -> Option<String> {
+        let buf = self.lock();
+        panic_from_stderr(&String::from_utf8_lossy(&buf.stderr_tail))
+    }
+
     pub(crate) fn output(&self, stream: Stream) -> CapturedOutput {
         CapturedOutput {
             sink: self.clone(),
             stream,
         }
     }
+}
+
+/// Finds the last `panicked at` report in `stderr`: since Rust 1.73
+/// `thread '…' panicked at src/lib.rs:26:37:\n<message>\nnote: …`.
+fn panic_from_stderr(stderr: &str) -> Option<String> {
+    const MARK: &str = "panicked at ";
+    let start = stderr.rfind(MARK)? + MARK.len();
+    let rest = &stderr[start..];
+    let (location, message) = rest.split_once(":\n")?;
+    if location.is_empty() || location.len() > 256 || location.contains('\n') {
+        return None;
+    }
+    let message: Vec<&str> = message
+        .lines()
+        .take_while(|line| !line.starts_with("note: "))
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    let mut text = format!("panicked at {location}: {}", message.join(" "));
+    if text.len() > MAX_PANIC_MESSAGE {
+        let mut end = MAX_PANIC_MESSAGE;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    Some(text.trim_end().to_owned())
 }
 
 /// A record being appended ([`LogSink::begin`]); dropping it ends the line.
@@ -358,5 +411,42 @@ mod tests {
         let log = sink.snapshot();
         assert!(log.text.len() <= 3);
         assert!(log.truncated());
+    }
+
+    #[test]
+    fn a_panic_is_read_from_stderr_without_the_backtrace_advice() {
+        let sink = LogSink::new(64);
+        // A full log does not hide the panic.
+        sink.stream(Stream::Stdout, &[b'x'; 100]);
+        sink.stream(
+            Stream::Stderr,
+            b"\nthread '<unnamed>' panicked at src/lib.rs:26:37:\nindex out of bounds: \
+              the len is 3 but the index is 5\nnote: run with `RUST_BACKTRACE=1` environment \
+              variable to display a backtrace\n",
+        );
+        assert_eq!(
+            sink.panic_message().as_deref(),
+            Some(
+                "panicked at src/lib.rs:26:37: index out of bounds: the len is 3 but the index \
+                 is 5"
+            )
+        );
+        let quiet = LogSink::new(1024);
+        quiet.stream(Stream::Stderr, b"just a warning\n");
+        assert_eq!(quiet.panic_message(), None);
+        let long = LogSink::new(1024);
+        let text = format!("thread 'x' panicked at a.rs:1:1:\n{}\n", "y".repeat(10_000));
+        long.stream(Stream::Stderr, text.as_bytes());
+        // The tail keeps 4 KiB: the mark is gone, nothing is made up.
+        assert_eq!(long.panic_message(), None);
+        let multi = LogSink::new(1024);
+        multi.stream(
+            Stream::Stderr,
+            b"thread 'x' panicked at a.rs:1:1:\nfirst\nsecond\n",
+        );
+        assert_eq!(
+            multi.panic_message().as_deref(),
+            Some("panicked at a.rs:1:1: first second")
+        );
     }
 }

@@ -96,6 +96,22 @@ fn a_handler_fault_exits_1_with_the_kind_on_the_last_line() {
 }
 
 #[test]
+fn a_panic_ends_with_its_message_and_location() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let event = temp_file(&dir, "panic.json", &event_body("panic"));
+    let run = invoke(&[HOSTILE, &event]);
+    assert_eq!(run.code, 1);
+    let last = run.stderr.lines().last().expect("a last line");
+    assert!(
+        last.starts_with("error: trap: panicked at ")
+            && last.contains("src/lib.rs:")
+            && last.ends_with(": hostile guest panicked on purpose"),
+        "{last}"
+    );
+    assert!(!last.contains("unreachable"), "{last}");
+}
+
+#[test]
 fn limits_can_be_set_by_flags() {
     let dir = tempfile::tempdir().expect("tempdir");
     let sleep = temp_file(&dir, "sleep.json", &event_body("sleep"));

@@ -109,14 +109,21 @@ async fn deep_recursion_traps() {
 }
 
 #[tokio::test]
-async fn a_panic_traps_and_its_message_goes_to_the_log_only() {
+async fn a_panic_traps_with_its_message_and_location() {
     let plugin = hostile(|_| {});
     let invocation = expect_fault(&plugin, "panic", FaultKind::Trap).await;
     let fault = invocation.outcome.expect_err("trap");
+    // `panicked at tests/guests/hostile/src/lib.rs:<line>:<col>: <message>`,
+    // without the RUST_BACKTRACE advice.
     assert!(
-        !fault.reason.contains("on purpose"),
-        "panic text leaked: {fault}"
+        fault.reason.starts_with("panicked at ")
+            && fault.reason.contains("src/lib.rs:")
+            && fault
+                .reason
+                .ends_with(": hostile guest panicked on purpose"),
+        "{fault}"
     );
+    assert!(!fault.reason.contains("RUST_BACKTRACE"), "{fault}");
     assert!(
         invocation
             .report
