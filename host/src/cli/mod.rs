@@ -45,7 +45,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Sign a request body as Bold Checkout would (or, with `--x-hmac`, as
     /// Bold calls a platform connector): prints the headers and a ready
-    /// `curl` command.
+    /// `curl` command (`--print headers|curl` for one of them), or sends it
+    /// (`--send`) and prints the answer.
     Sign(SignArgs),
     /// Inspect and replay connector notifications: `list`, `retry` (dead
     /// letters), `purge`.
@@ -64,8 +65,8 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
                 err.exit_code()
             }
         },
-        Command::Sign(args) => match sign::sign_command(&args, stdout) {
-            Ok(()) => 0,
+        Command::Sign(args) => match sign::sign_command(&args, stdout, stderr) {
+            Ok(code) => code,
             Err(err) => {
                 let _ = writeln!(stderr, "error: {err}");
                 err.exit_code()

@@ -3,7 +3,10 @@
 //!
 //! The secret is read from an environment variable (never an argument, so it
 //! stays out of shell history and `ps`). Output, on stdout: the headers one
-//! per line (`Name: value`), a blank line, then the `curl` command. The
+//! per line (`Name: value`), a blank line, then the `curl` command; with
+//! `--print headers` or `--print curl`, only one of them (for scripts). With
+//! `--send`, the signed request is sent instead: the answer's status line on
+//! stderr, its body on stdout, exit 0 for a 2xx and 1 otherwise. The
 //! signature is good for the verifier's skew window (300 s by default).
 //!
 //! By default the request is signed as Bold Checkout signs its calls (a
@@ -57,7 +60,29 @@ pub struct SignArgs {
     /// The `Content-Type` header.
     #[arg(long, value_name = "TYPE", default_value = "application/json")]
     pub content_type: String,
+    /// What to print: `both` (the headers, a blank line, the curl command),
+    /// `headers` (`Name: value` lines only) or `curl` (the command only).
+    #[arg(long, value_enum, default_value = "both", conflicts_with = "send")]
+    pub print: Print,
+    /// Send the signed request and print the answer: the status line on
+    /// stderr, the body on stdout; exit 0 for a 2xx answer, 1 otherwise.
+    #[arg(long)]
+    pub send: bool,
 }
+
+/// What `sign` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Print {
+    /// The headers, a blank line, the curl command.
+    Both,
+    /// The headers only, `Name: value` per line.
+    Headers,
+    /// The curl command only.
+    Curl,
+}
+
+/// How long `--send` waits for the answer.
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Why `sign` failed (all are usage or input errors: exit status 2).
 #[derive(Debug, thiserror::Error)]
@@ -94,20 +119,92 @@ pub enum SignError {
     /// Writing the output failed.
     #[error("cannot write output: {0}")]
     Write(#[from] std::io::Error),
+    /// `--send`: the request got no answer.
+    #[error("no answer from {url}: {reason}")]
+    Send {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl SignError {
-    /// The process exit status for this error.
+    /// The process exit status for this error: 1 when a request got no
+    /// answer, else 2 (usage or input).
     pub fn exit_code(&self) -> u8 {
-        2
+        match self {
+            SignError::Send { .. } => 1,
+            _ => 2,
+        }
     }
 }
 
-/// Runs `sign` as of now, reading the secret from the process environment.
-pub fn sign_command(args: &SignArgs, stdout: &mut dyn Write) -> Result<(), SignError> {
-    sign_command_at(args, stdout, SystemTime::now(), &|name| {
-        std::env::var_os(name)
-    })
+/// Runs `sign` as of now, reading the secret from the process environment;
+/// the exit status (with `--send`, 1 when the answer is not a 2xx).
+pub fn sign_command(
+    args: &SignArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<u8, SignError> {
+    let env = |name: &str| std::env::var_os(name);
+    if args.send {
+        let signed = signed_request(args, SystemTime::now(), &env)?;
+        return send(args, signed, stdout, stderr);
+    }
+    sign_command_at(args, stdout, SystemTime::now(), &env)?;
+    Ok(0)
+}
+
+/// A request ready to go: method, headers, body.
+struct Signed {
+    method: http::Method,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// `--send`: posts the signed request and prints the answer.
+fn send(
+    args: &SignArgs,
+    signed: Signed,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<u8, SignError> {
+    let failed = |reason: String| SignError::Send {
+        url: args.url.clone(),
+        reason,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| failed(e.to_string()))?;
+    let (status, body) = runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(SEND_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| failed(e.without_url().to_string()))?;
+        let mut request = client.request(signed.method, &args.url).body(signed.body);
+        for (name, value) in &signed.headers {
+            request = request.header(name, value);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| failed(e.without_url().to_string()))?;
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| failed(e.without_url().to_string()))?;
+        Ok::<_, SignError>((status, body))
+    })?;
+    writeln!(stderr, "HTTP {status}")?;
+    stdout.write_all(&body)?;
+    if !body.is_empty() && !body.ends_with(b"\n") {
+        writeln!(stdout)?;
+    }
+    Ok(if status.is_success() { 0 } else { 1 })
 }
 
 /// Runs `sign` as of `now`, looking environment variables up with `env`
@@ -118,6 +215,47 @@ pub fn sign_command_at(
     now: SystemTime,
     env: &dyn Fn(&str) -> Option<OsString>,
 ) -> Result<(), SignError> {
+    let Signed {
+        method, headers, ..
+    } = signed_request(args, now, env)?;
+    if args.print != Print::Curl {
+        for (name, value) in &headers {
+            writeln!(stdout, "{name}: {value}")?;
+        }
+    }
+    if args.print == Print::Headers {
+        return Ok(());
+    }
+    if args.print == Print::Both {
+        writeln!(stdout)?;
+    }
+    write!(
+        stdout,
+        "curl -sS -X {} {}",
+        shell_quote(method.as_str()),
+        shell_quote(&args.url)
+    )?;
+    for (name, value) in &headers {
+        write!(
+            stdout,
+            " \\\n  -H {}",
+            shell_quote(&format!("{name}: {value}"))
+        )?;
+    }
+    if let Some(path) = &args.body {
+        let arg = format!("@{}", path.display());
+        write!(stdout, " \\\n  --data-binary {}", shell_quote(&arg))?;
+    }
+    writeln!(stdout)?;
+    Ok(())
+}
+
+/// The request `args` describe, signed as of `now`.
+fn signed_request(
+    args: &SignArgs,
+    now: SystemTime,
+    env: &dyn Fn(&str) -> Option<OsString>,
+) -> Result<Signed, SignError> {
     let secret = match env(&args.secret_env) {
         None => return Err(SignError::SecretUnset(args.secret_env.clone())),
         Some(value) if value.is_empty() => {
@@ -167,29 +305,11 @@ pub fn sign_command_at(
         )
     };
 
-    for (name, value) in &headers {
-        writeln!(stdout, "{name}: {value}")?;
-    }
-    writeln!(stdout)?;
-    write!(
-        stdout,
-        "curl -sS -X {} {}",
-        shell_quote(method.as_str()),
-        shell_quote(&args.url)
-    )?;
-    for (name, value) in &headers {
-        write!(
-            stdout,
-            " \\\n  -H {}",
-            shell_quote(&format!("{name}: {value}"))
-        )?;
-    }
-    if let Some(path) = &args.body {
-        let arg = format!("@{}", path.display());
-        write!(stdout, " \\\n  --data-binary {}", shell_quote(&arg))?;
-    }
-    writeln!(stdout)?;
-    Ok(())
+    Ok(Signed {
+        method,
+        headers,
+        body,
+    })
 }
 
 /// What the signature needs from the URL.

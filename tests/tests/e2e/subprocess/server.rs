@@ -452,6 +452,65 @@ async fn the_sign_command_prints_a_request_the_server_accepts() {
 }
 
 #[tokio::test]
+async fn sign_sends_the_request_and_prints_parts_for_scripts() {
+    let (dir, server) = start(&[]);
+    let body_file = dir.path().join("event.json");
+    std::fs::write(&body_file, fixture_body("order_submitted_us")).expect("write");
+    let sign = |url: &str, extra: &[&str]| {
+        std::process::Command::new(BIN)
+            .args(["sign", "--secret-env", "SIGN_TEST_SECRET", "--url", url])
+            .arg("--body")
+            .arg(&body_file)
+            .args(extra)
+            .env("SIGN_TEST_SECRET", SECRET)
+            .output()
+            .expect("run sign")
+    };
+    let url = server.url("/plugins/example-checkout/events");
+
+    // --send: the answer's body on stdout, its status on stderr, exit 0.
+    let sent = sign(&url, &["--send"]);
+    assert_eq!(
+        sent.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    let answer: Value = serde_json::from_slice(&sent.stdout).expect("the answer on stdout");
+    assert_eq!(answer["actions"][0]["type"], json!("add_fee"));
+    assert_eq!(String::from_utf8_lossy(&sent.stderr).trim(), "HTTP 200 OK");
+    // A refused request exits 1 with its status; nothing listening: 1 too.
+    let other = server.url("/plugins/gift-wrap/events");
+    let refused = sign(&other, &["--send"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("401"));
+    let nowhere = sign("http://127.0.0.1:9/plugins/x/events", &["--send"]);
+    assert_eq!(nowhere.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&nowhere.stderr).contains("no answer from"));
+
+    // --print headers: `Name: value` lines only; --print curl: the command.
+    let headers = sign(&url, &["--print", "headers"]);
+    let text = String::from_utf8(headers.stdout).expect("utf-8");
+    assert!(
+        !text.is_empty() && text.lines().all(|l| l.split_once(": ").is_some()),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("Authorization: Signature ")),
+        "{text}"
+    );
+    let curl = sign(&url, &["--print", "curl"]);
+    let text = String::from_utf8(curl.stdout).expect("utf-8");
+    assert!(text.starts_with("curl -sS -X 'POST'"), "{text}");
+    // --send and --print do not go together.
+    assert_eq!(
+        sign(&url, &["--send", "--print", "curl"]).status.code(),
+        Some(2)
+    );
+}
+
+#[tokio::test]
 async fn sigterm_drains_requests_in_flight_and_exits_0() {
     let (_dir, mut server) = start(&["--log-json"]);
     let client = reqwest::Client::new();
