@@ -192,11 +192,20 @@ pub fn manifest(data: &[u8]) -> Option<Result<Manifest, ManifestError>> {
 }
 
 /// `UNSET…`: unset; `EMPTY…`: empty; anything else: [`SECRET_ENV_VALUE`].
+/// 32 bytes of 0x01, base64: what a `…STATE_KEY` variable holds.
+pub const FAKE_STATE_KEY: &str = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+
+/// The environment the harness resolves secrets from: `UNSET…` variables
+/// are unset, `EMPTY…` ones empty, `…STATE_KEY` ones a key, any other a
+/// fixed secret.
 pub fn fake_env(name: &str) -> Option<String> {
     if name.starts_with("UNSET") {
         None
     } else if name.starts_with("EMPTY") {
         Some(String::new())
+    } else if name.ends_with("STATE_KEY") {
+        // `[state] key_env` must name a 32-byte key.
+        Some(FAKE_STATE_KEY.to_owned())
     } else {
         Some(SECRET_ENV_VALUE.to_owned())
     }

@@ -47,10 +47,15 @@ fn read(relative: &str) -> String {
 
 /// The example manifests, by plugin directory.
 fn example_manifests() -> Vec<(&'static str, String)> {
-    ["example-checkout", "gift-wrap", "platform-sync"]
-        .into_iter()
-        .map(|name| (name, read(&format!("examples/{name}/plugin.toml"))))
-        .collect()
+    [
+        "example-checkout",
+        "gift-wrap",
+        "platform-sync",
+        "loyalty-points",
+    ]
+    .into_iter()
+    .map(|name| (name, read(&format!("examples/{name}/plugin.toml"))))
+    .collect()
 }
 
 /// `{"a": [[…]]}` nested `levels` deep (the object is level 1).
@@ -287,10 +292,10 @@ fn host_file_seeds() -> Vec<(String, String, Option<Vec<&'static str>>)> {
     let host = read("examples/host.toml")
         .replace("data_dir = \"../target/plugin-host\"", "data_dir = \"data\"")
         .replace(
-            "    \"example-checkout/plugin.toml\",\n    \"gift-wrap/plugin.toml\",\n    \"platform-sync/plugin.toml\",",
-            "    \"p1/plugin.toml\",\n    \"p2/plugin.toml\",\n    \"p3/plugin.toml\",",
+            "    \"example-checkout/plugin.toml\",\n    \"gift-wrap/plugin.toml\",\n    \"platform-sync/plugin.toml\",\n    \"loyalty-points/plugin.toml\",",
+            "    \"p1/plugin.toml\",\n    \"p2/plugin.toml\",\n    \"p3/plugin.toml\",\n    \"p4/plugin.toml\",",
         );
-    assert!(host.contains("\"p3/plugin.toml\"") && !host.contains(".."));
+    assert!(host.contains("\"p4/plugin.toml\"") && !host.contains(".."));
     let manifests: Vec<String> = example_manifests()
         .into_iter()
         .map(|(_, text)| local(&text))
@@ -308,13 +313,18 @@ fn host_file_seeds() -> Vec<(String, String, Option<Vec<&'static str>>)> {
         (
             "seed-example".into(),
             join(&host, &all),
-            Some(vec!["example-checkout", "gift-wrap", "platform-sync"]),
+            Some(vec![
+                "example-checkout",
+                "gift-wrap",
+                "platform-sync",
+                "loyalty-points",
+            ]),
         ),
         ("seed-empty".into(), String::new(), Some(vec![])),
         (
             "seed-plugin-dir".into(),
             join(
-                "plugin_dir = \".\"\npublic_url = \"https://h.example//\"\nsandbox_threads = 1\n[engine]\nmax_concurrent_instances = 4\nprewarm = true\n[defaults]\nmax_concurrency = 3\nsignature = { algorithms = [\"hmac-sha1\"] }\n",
+                "plugin_dir = \".\"\npublic_url = \"https://h.example//\"\nsandbox_threads = 1\n[engine]\nmax_concurrent_instances = 4\nprewarm = true\n[defaults]\nmax_concurrency = 3\nsignature = { algorithms = [\"hmac-sha1\"] }\n[state]\nkey_env = \"FUZZ_STATE_KEY\"\n",
                 &[all[0], from_files],
             ),
             Some(vec!["example-checkout", "from-files"]),
