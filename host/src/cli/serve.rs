@@ -23,6 +23,12 @@ pub struct ServeArgs {
     /// Log JSON lines instead of human-readable ones.
     #[arg(long)]
     pub log_json: bool,
+    /// For plugin authors, never production: show every guest log line in
+    /// the host's log, and save the body of each call that ends in a fault
+    /// to `<data_dir>/dev/failures/` with the `plugin-host invoke` command
+    /// that replays it (bodies hold buyers' personal data).
+    #[arg(long)]
+    pub dev: bool,
     /// Benchmarks only: call the example handlers compiled into this binary
     /// instead of their components (needs the `native-example-handlers`
     /// feature).
@@ -58,6 +64,7 @@ pub fn serve_command(args: &ServeArgs) -> Result<(), ServeError> {
             config_path: args.config.clone(),
             listen: args.listen,
             native_handlers: args.native_handlers,
+            dev: args.dev,
         },
     ))
 }

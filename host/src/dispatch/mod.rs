@@ -16,6 +16,7 @@
 //! - [`admission`]: per-plugin concurrency bound and queue.
 //! - [`answer`]: a guest's output → the [`Answer`] Bold gets.
 //! - [`auth`]: who may call a plugin.
+//! - [`dev`]: `serve --dev`: guest logs shown, failing requests saved.
 //! - [`event_name`]: the one reader of a body's `event` field.
 //! - [`install`]: the installation flow (authorize URL, token exchange,
 //!   uninstall) and the installed shops.
@@ -33,6 +34,7 @@ pub mod answer;
 pub mod auth;
 mod checkout;
 mod connector;
+pub mod dev;
 pub mod event_name;
 pub mod install;
 pub mod native;
@@ -78,6 +80,7 @@ struct Inner {
     clock: Clock,
     outbox: Arc<OutboxSlot>,
     installer: OnceLock<Arc<Installer>>,
+    dev: OnceLock<dev::DevMode>,
 }
 
 impl std::fmt::Debug for Dispatcher {
@@ -142,6 +145,7 @@ impl Dispatcher {
                 clock,
                 outbox: Arc::new(OutboxSlot::new()),
                 installer: OnceLock::new(),
+                dev: OnceLock::new(),
             }),
         }
     }
@@ -157,6 +161,12 @@ impl Dispatcher {
     /// one, no plugin can be installed). Set once; a second call is ignored.
     pub fn with_installer(self, installer: Installer) -> Self {
         let _ = self.inner.installer.set(Arc::new(installer));
+        self
+    }
+
+    /// The same in dev mode (`serve --dev`; see [`dev`]). Set once.
+    pub fn with_dev(self, dev: dev::DevMode) -> Self {
+        let _ = self.inner.dev.set(dev);
         self
     }
 
@@ -262,6 +272,8 @@ impl Dispatcher {
             context, policy, ..
         } = shop;
         let policy = policy.as_ref().unwrap_or(entry.policy());
+        // Dev mode keeps the input to save it if the call fails.
+        let dev = self.inner.dev.get().map(|dev| (dev, call.clone()));
         let invocation = match entry.native() {
             Some(native) => Invocation {
                 outcome: native.call(&call),
@@ -277,6 +289,10 @@ impl Dispatcher {
                 settle(invocation, policy)
             }
         };
+        if let Some((dev, call)) = dev {
+            let fault = invocation.outcome.as_ref().err();
+            dev.observe(entry, &call, &invocation.report.log, fault);
+        }
         Ok(invocation)
     }
 }

@@ -30,6 +30,7 @@ pub use outbox::OutboxOpenError;
 pub use state::StateOpenError;
 
 use crate::config::{ConfigError, HostConfig, process_env};
+use crate::dispatch::dev::DevMode;
 use crate::dispatch::{Dispatcher, Registry};
 use crate::http::{AppState, admin_app, app, public_app};
 use crate::metrics::Metrics;
@@ -47,6 +48,8 @@ pub struct ServeOptions {
     /// Call the example handlers compiled into this binary instead of their
     /// components (benchmark baseline).
     pub native_handlers: bool,
+    /// Dev mode (`serve --dev`): guest logs shown, failing requests saved.
+    pub dev: bool,
 }
 
 /// Why `serve` stopped with an error.
@@ -88,6 +91,15 @@ pub enum ServeError {
     /// The installed shops could not be opened.
     #[error("{0}")]
     State(#[from] StateOpenError),
+    /// `--dev`: the folder of failing requests cannot be created.
+    #[error("cannot create {path}: {source}")]
+    DevDir {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl ServeError {
@@ -114,6 +126,7 @@ pub async fn run(mut config: HostConfig, options: ServeOptions) -> Result<(), Se
         config_path,
         listen: listen_override,
         native_handlers,
+        dev,
     } = options;
     let addr = listen_override.unwrap_or(config.listen);
     let listener = bind(addr).await?;
@@ -148,6 +161,19 @@ pub async fn run(mut config: HostConfig, options: ServeOptions) -> Result<(), Se
     let mut dispatcher = Dispatcher::new(registry.clone(), pool, metrics.clone());
     if let Some(installer) = state::open_installer(&config, &process_env)? {
         dispatcher = dispatcher.with_installer(installer);
+    }
+    if dev {
+        let dir = config.data_dir.join("dev").join("failures");
+        let mode = DevMode::new(dir.clone()).map_err(|source| ServeError::DevDir {
+            path: dir.clone(),
+            source,
+        })?;
+        tracing::warn!(
+            dir = %dir.display(),
+            "serve --dev: guest logs are shown and failing request bodies (buyers' personal \
+             data) are saved; never use it in production"
+        );
+        dispatcher = dispatcher.with_dev(mode);
     }
     // The outbox (and its lock) only when a connector is served: servers of
     // checkout plugins alone may share a data directory. A database that

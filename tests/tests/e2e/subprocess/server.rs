@@ -511,6 +511,78 @@ async fn sign_sends_the_request_and_prints_parts_for_scripts() {
 }
 
 #[tokio::test]
+async fn dev_mode_shows_guest_logs_and_saves_failing_requests_to_replay() {
+    let (dir, server) = start(&["--dev"]);
+    let client = reqwest::Client::new();
+    let url = server.url("/plugins/hostile/events");
+    let body = event_body("panic");
+    let response = signed_post(&client, &url, HOSTILE_SECRET, &body).await;
+    assert_eq!(response.status(), 200);
+    // The guest's own output is in the host's log.
+    let logs = server.wait_for_log("dev: the failing request is saved");
+    assert!(logs.contains("never use it in production"), "{logs}");
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("guest") && l.contains("[stderr]") && l.contains("panicked")),
+        "{logs}"
+    );
+    // The body is saved, and the logged command replays the fault.
+    let saved: Vec<_> = std::fs::read_dir(dir.path().join("data/dev/failures"))
+        .expect("the failures folder")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert_eq!(std::fs::read_to_string(&saved[0]).expect("read"), body);
+    let line = logs
+        .lines()
+        .find(|l| l.contains("dev: the failing request is saved"))
+        .expect("the line");
+    let replay = line
+        .split("replay=")
+        .nth(1)
+        .expect("replay=")
+        .split(" file=")
+        .next()
+        .expect("command")
+        .trim()
+        .trim_matches('"')
+        .replace("\\'", "'");
+    assert!(replay.starts_with("plugin-host invoke "), "{replay}");
+    let args = replay.trim_start_matches("plugin-host ");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("\"$BIN\" {args}"))
+        .env("BIN", BIN)
+        .env("PLUGIN_HOST_CACHE_DIR", dir.path().join("cache"))
+        .output()
+        .expect("run the replay");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: trap: panicked at") && last.contains("on purpose"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn without_dev_mode_nothing_is_saved() {
+    let (dir, server) = start(&[]);
+    let client = reqwest::Client::new();
+    let url = server.url("/plugins/hostile/events");
+    let response = signed_post(&client, &url, HOSTILE_SECRET, &event_body("panic")).await;
+    assert_eq!(response.status(), 200);
+    server.wait_for_log("plugin fault");
+    assert!(!dir.path().join("data/dev").exists());
+    assert!(!server.logs().contains("[stderr]"), "{}", server.logs());
+}
+
+#[tokio::test]
 async fn sigterm_drains_requests_in_flight_and_exits_0() {
     let (_dir, mut server) = start(&["--log-json"]);
     let client = reqwest::Client::new();
