@@ -1,4 +1,11 @@
 //! The actions a handler asks Checkout to perform.
+//!
+//! [`Action`] has a typed constructor for every action whose fields Bold
+//! publishes, and [`Action::generic`] for the rest. The table below is
+//! checked against the host's catalogue by a test, so it lists exactly the
+//! types the host knows.
+//!
+#![doc = include_str!("action/catalogue.md")]
 
 use serde_json::{Map, Value, json};
 
@@ -48,7 +55,8 @@ pub enum Action {
     /// `override_tax`: Checkout calls this URL for taxes.
     OverrideTax(String),
     /// Any other action (`add_cart_params`, `discount_cart`, ...), by its
-    /// Bold type name and its `data` (a JSON object).
+    /// Bold type name and its `data` (a JSON object); see
+    /// [`Action::generic`], which lowercases the type (the host does too).
     Generic {
         /// The Bold action type, in lowercase, e.g. `add_note_attribute`.
         action_type: String,
@@ -251,11 +259,49 @@ impl Action {
     /// Any action by its Bold type name (lowercased here, as Bold's docs
     /// write them) and its `data` object.
     ///
+    /// For the actions Bold publishes no fields for, this is the way to
+    /// send them: `add_note_attribute`, `add_cart_params`,
+    /// `add_line_item_property`, `add_disallowed_line_item_properties`,
+    /// `add_tag` (key/value style data), `adjust_line_item_price`,
+    /// `discount_cart`, `discount_line_items` (price or discount data),
+    /// `add_shipping_lines_value`, `multiply_shipping_lines_value` (value
+    /// data), `delay_payment_capture`, `delay_platform_order`,
+    /// `disable_order_confirmation_email` (flags). The host accepts any JSON
+    /// object as their `data` and checks their type and scope; their fields
+    /// are yours to get right (the [module docs](crate::action) list every
+    /// type with its scope).
+    ///
+    /// It is also for a type Bold adds before the SDK knows it, which the
+    /// host accepts only when the plugin's manifest lists it in
+    /// `extra_action_types` ([`TestHost::with_extra_action_types`] in
+    /// tests). A known type whose fields are published may be sent this
+    /// way too (e.g. with extra fields), and is checked like the typed
+    /// action: prefer the typed constructor, which cannot get them wrong.
+    ///
     /// ```
     /// use plugin_sdk::{Action, serde_json::json};
     /// let a = Action::generic("ADD_CART_PARAMS", json!({"cart_params": {"k": "v"}}));
     /// assert_eq!(a.to_json(), json!({"type": "add_cart_params", "data": {"cart_params": {"k": "v"}}}));
     /// ```
+    ///
+    /// A malformed generic action fails a native test with the host's
+    /// message:
+    ///
+    /// ```
+    /// use plugin_sdk::{Action, serde_json::json, testing::{TestHost, check_actions}};
+    /// let fee = Action::generic("add_fee", json!({"id": "fee-1", "line_text": "Handling",
+    ///     "fee_type": "fixed", "value": "1500", "is_amendment": false}));
+    /// assert_eq!(
+    ///     check_actions(&[fee], &TestHost::new().policy()).unwrap_err().to_string(),
+    ///     "invalid_output: action `add_fee`: `taxable` is missing",
+    /// );
+    /// let unknown = Action::generic("brand_new_action", json!({}));
+    /// assert!(check_actions(&[unknown.clone()], &TestHost::new().policy()).is_err());
+    /// let allowed = TestHost::new().with_extra_action_types(["brand_new_action"]);
+    /// assert!(check_actions(&[unknown], &allowed.policy()).is_ok());
+    /// ```
+    ///
+    /// [`TestHost::with_extra_action_types`]: crate::testing::TestHost::with_extra_action_types
     pub fn generic(action_type: impl Into<String>, data: Value) -> Action {
         let mut action_type = action_type.into();
         action_type.make_ascii_lowercase();

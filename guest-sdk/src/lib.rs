@@ -99,7 +99,8 @@
 //! # Modules
 //! - [`event`]—[`Event`], decoded lazily; [`types`]—the lenient typed
 //!   structs its accessors return ([`Cart`], [`Customer`], [`Order`], ...).
-//! - [`action`]—[`Action`] and [`actions_to_response`].
+//! - [`action`]—[`Action`] and [`actions_to_response`]; its docs list
+//!   every action type the host knows, with its scope and fields.
 //! - [`protocol`]—Bold's action catalogue, [`protocol::WireAction`] and the
 //!   host's validation of an answer ([`protocol::validate()`],
 //!   [`protocol::checkout_response`]), with no `wasm32` dependency: the
@@ -111,7 +112,9 @@
 //! - [`connector`]—[`ConnectorPlugin`], [`PlatformEvent`], [`BoldRequest`],
 //!   [`BoldResponse`]; [`notification`]—[`Notification`], [`Entity`].
 //! - [`testing`]—[`testing::TestHost`] (config, log, scripted HTTP and
-//!   Bold API answers, recorded requests, the shop), fixtures, runners,
+//!   Bold API answers, recorded requests, the shop, the manifest's scopes,
+//!   extra action types and output limit), fixtures, runners that check
+//!   every answer as the host does ([`testing::check_actions`]),
 //!   [`assert_actions!`] and [`assert_notifications!`].
 //!
 //! `serde` and `serde_json` are re-exported for plugins that decode their

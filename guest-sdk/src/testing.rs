@@ -3,6 +3,30 @@
 //! recorded requests), Bold's sample events, runners for plugins and
 //! connectors, and assertions on actions and notifications.
 //!
+//! The runners check answers **as the plugin host does**: [`run_event`]
+//! and [`run_override`] panic when the host would refuse the handler's
+//! answer, with the host's fault kind and reason, word for word (the
+//! checks of [`protocol`](crate::protocol), the catalogue the host uses,
+//! against the [`TestHost`]'s scopes, extra action types and output
+//! limit). [`check_actions`] and [`check_override`] run the same checks
+//! without panicking.
+//!
+//! ```should_panic
+//! use plugin_sdk::{Action, CheckoutPlugin, Event, HandlerError, Host, serde_json::json};
+//! use plugin_sdk::testing::{TestHost, fixture, run_event};
+//! struct Sloppy;
+//! impl CheckoutPlugin for Sloppy {
+//!     fn handle_event(_: &Event, _: &dyn Host) -> Result<Vec<Action>, HandlerError> {
+//!         // `value` should be an integer and `taxable` is missing.
+//!         Ok(vec![Action::generic("add_fee", json!({"id": "fee-1", "line_text": "Handling",
+//!             "fee_type": "fixed", "value": "1500", "is_amendment": false}))])
+//!     }
+//! }
+//! // panics: the host would refuse this answer as invalid_output:
+//! // action `add_fee`: `taxable` is missing
+//! let _ = run_event::<Sloppy>(&fixture("order_submitted_us"), &TestHost::new());
+//! ```
+//!
 //! ```
 //! use plugin_sdk::testing::{TestHost, fixture, run_event};
 //! # use plugin_sdk::{Action, CheckoutPlugin, Event, HandlerError, Host};
@@ -27,10 +51,12 @@ use crate::error::HandlerError;
 use crate::event::Event;
 use crate::notification::Notification;
 
+mod answer;
 mod script;
 mod test_host;
 
-pub use test_host::{LogRecord, TestHost};
+pub use answer::{Refusal, check_actions, check_override, host_wire};
+pub use test_host::{DEFAULT_OUTPUT_LIMIT, LogRecord, TestHost};
 
 const FIXTURES: &[(&str, &str)] = &[
     (
@@ -125,21 +151,53 @@ pub fn load_event(path: impl AsRef<Path>) -> io::Result<Event> {
     Event::parse(body).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
-/// Runs a plugin's `handle_event` as the component glue would.
+/// Runs a plugin's `handle_event` as the component glue would, then
+/// checks the actions as the host does ([`check_actions`] against
+/// [`TestHost::policy`]). A handler error is returned as it is (the host
+/// would apply the plugin's `on_error`).
+///
+/// # Panics
+/// When the host would refuse the actions (as `invalid_output` or
+/// `output_limit`), with the host's reason, word for word, and the action
+/// it is about:
+///
+/// ```text
+/// the host would refuse this answer as invalid_output: action `add_fee`: `value` must be an integer
+///   actions[0] = {"type":"add_fee","data":{...}}
+/// ```
+///
+/// To assert on a refusal without a panic, call the handler directly and
+/// [`check_actions`] its answer.
+#[track_caller]
 pub fn run_event<P: CheckoutPlugin + ?Sized>(
     event: &Event,
     host: &TestHost,
 ) -> Result<Vec<Action>, HandlerError> {
-    P::handle_event(event, host)
+    let actions = P::handle_event(event, host)?;
+    if let Err(refusal) = check_actions(&actions, &host.policy()) {
+        answer::refuse(&refusal, Some(&actions));
+    }
+    Ok(actions)
 }
 
-/// Runs a plugin's `handle_override`.
+/// Runs a plugin's `handle_override`, then checks the answer as the host
+/// does ([`check_override`]: within the output limit, JSON).
+///
+/// # Panics
+/// When the host would refuse the answer, with the host's fault kind and
+/// reason, e.g. `the host would refuse this answer as invalid_output:
+/// override answer is not JSON (expected value at line 1 column 1)`.
+#[track_caller]
 pub fn run_override<P: CheckoutPlugin + ?Sized>(
     kind: &str,
     body: &str,
     host: &TestHost,
 ) -> Result<String, HandlerError> {
-    P::handle_override(kind, body, host)
+    let answer = P::handle_override(kind, body, host)?;
+    if let Err(refusal) = check_override(&answer, &host.policy()) {
+        answer::refuse(&refusal, None);
+    }
+    Ok(answer)
 }
 
 /// Runs a plugin's `handle_webhook`.

@@ -20,8 +20,9 @@ impl CheckoutPlugin for Echo {
             .collect())
     }
 
+    /// `{"<kind>": <body>}`: JSON, as the host requires of an override answer.
     fn handle_override(kind: &str, body: &str, _: &dyn Host) -> Result<String, HandlerError> {
-        Ok(format!("{kind}:{body}"))
+        Ok(format!(r#"{{"{kind}":{body}}}"#))
     }
 }
 
@@ -81,7 +82,7 @@ fn overrides_and_webhooks() {
     let host = TestHost::new();
     assert_eq!(
         run_override::<Echo>("inventory", "{}", &host).unwrap(),
-        "inventory:{}"
+        r#"{"inventory":{}}"#
     );
     assert_eq!(
         run_webhook::<Echo>("orders", "{}", &host),

@@ -322,3 +322,95 @@ fn the_catalogue_is_well_formed() {
         assert!(required_scope(name).is_some());
     }
 }
+
+/// The table of `src/action/catalogue.md` (the `action` module's docs),
+/// made from the catalogue: one row per known type with its scope, the
+/// SDK's constructor and the fields the host checks.
+fn catalogue_table() -> String {
+    use catalogue::Kind;
+    let kind = |k: Kind| match k {
+        Kind::Str => "string",
+        Kind::Int => "integer",
+        Kind::Bool => "boolean",
+        Kind::StrMap => "object of strings",
+        Kind::HiddenSections => "`{shipping_address: bool, saved_addresses: bool}`",
+        Kind::Url => "http(s) URL",
+    };
+    let mut table = String::from(
+        "| Type | Scope | Build it with | `data` the host checks |\n|---|---|---|---|\n",
+    );
+    for spec in catalogue::KNOWN {
+        let (build, data) = match spec.fields {
+            Some(fields) => (
+                format!("[`Action::{}`]", spec.name),
+                fields
+                    .iter()
+                    .map(|(f, k)| format!("`{f}` {}", kind(*k)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            None => (
+                "[`Action::generic`]".to_owned(),
+                "fields not public: any JSON object".to_owned(),
+            ),
+        };
+        table.push_str(&format!(
+            "| `{}` | `{}` | {build} | {data} |\n",
+            spec.name, spec.scope
+        ));
+    }
+    table
+}
+
+/// The action types the SDK has no typed constructor for.
+fn generic_only_types() -> Vec<&'static str> {
+    catalogue::KNOWN
+        .iter()
+        .filter(|s| s.fields.is_none())
+        .map(|s| s.name)
+        .collect()
+}
+
+/// The docs list every type of the catalogue with its scope, the way to
+/// build it and its fields: regenerate the table when the catalogue
+/// changes (the failure prints it).
+#[test]
+fn the_action_docs_table_is_the_catalogue() {
+    let docs = include_str!("../action/catalogue.md");
+    let table = catalogue_table();
+    assert!(
+        docs.contains(&table),
+        "src/action/catalogue.md is out of date with the catalogue; its table should be:\n\n{table}"
+    );
+}
+
+/// Every action whose fields the catalogue gives has a typed variant (and
+/// a constructor of the same name); the others are `Action::generic`, whose
+/// docs name each of them.
+#[test]
+fn typed_actions_are_exactly_those_with_published_fields() {
+    let typed: BTreeSet<&str> = every_typed_action()
+        .iter()
+        .map(|a| match a {
+            Action::Generic { .. } => unreachable!("typed actions only"),
+            typed => catalogue::spec(typed.type_name()).unwrap().name,
+        })
+        .collect();
+    let with_fields: BTreeSet<&str> = catalogue::KNOWN
+        .iter()
+        .filter(|s| s.fields.is_some())
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(typed, with_fields);
+
+    let source = include_str!("../action.rs");
+    let end = source.find("    pub fn generic(").unwrap();
+    let start = source[..end].rfind("\n\n").unwrap();
+    let generic_docs = &source[start..end];
+    for name in generic_only_types() {
+        assert!(
+            generic_docs.contains(&format!("`{name}`")),
+            "the docs of `Action::generic` do not name `{name}`"
+        );
+    }
+}

@@ -47,6 +47,25 @@ pub enum Violation {
     },
 }
 
+impl Violation {
+    /// The fault kind the host reports for this violation (in its logs,
+    /// metrics and `invoke`): `invalid_output` for
+    /// [`Violation::Invalid`], `output_limit` for
+    /// [`Violation::OutputLimit`].
+    ///
+    /// ```
+    /// use plugin_sdk::protocol::Violation;
+    /// assert_eq!(Violation::Invalid("x".into()).fault_kind(), "invalid_output");
+    /// assert_eq!(Violation::OutputLimit { len: 2, limit: 1 }.fault_kind(), "output_limit");
+    /// ```
+    pub fn fault_kind(&self) -> &'static str {
+        match self {
+            Violation::Invalid(_) => "invalid_output",
+            Violation::OutputLimit { .. } => "output_limit",
+        }
+    }
+}
+
 fn invalid(reason: String) -> Violation {
     Violation::Invalid(reason)
 }

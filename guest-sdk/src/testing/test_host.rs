@@ -1,13 +1,20 @@
 //! [`TestHost`]: the host's services for native tests.
 
 use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::fmt;
 
 use super::script::{Script, unscripted};
 use crate::bold_api::{BoldApiError, BoldApiRequest};
 use crate::host::{Host, Level};
 use crate::http::{HttpError, HttpRequest, HttpResponse};
+use crate::protocol::ActionPolicy;
 use crate::shop::Shop;
+
+/// The output limit of a [`TestHost`] unless
+/// [`with_output_limit`](TestHost::with_output_limit) sets one: the host's
+/// default `[limits] output_bytes`, 256 KiB.
+pub const DEFAULT_OUTPUT_LIMIT: u64 = 256 * 1024;
 
 /// One record a handler logged through a [`TestHost`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +42,16 @@ type BoldDouble = dyn FnMut(&BoldApiRequest) -> Result<HttpResponse, BoldApiErro
 /// request it did not expect got some answer (a handler that swallows
 /// errors would hide it).
 ///
+/// It also plays the manifest's side of the host's answer checks
+/// ([`policy`](Self::policy)): the plugin's scopes
+/// ([`with_scopes`](Self::with_scopes); none declared by default, so not
+/// scope-checked, unless the call's shop is installed), the extra action
+/// types it may send ([`with_extra_action_types`](Self::with_extra_action_types))
+/// and its output limit ([`with_output_limit`](Self::with_output_limit),
+/// [`DEFAULT_OUTPUT_LIMIT`] by default). The runners
+/// ([`run_event`](super::run_event), [`run_override`](super::run_override))
+/// check every answer against it.
+///
 /// ```
 /// use plugin_sdk::{Host, Level, testing::TestHost};
 /// let host = TestHost::new().with_config("stock", "5");
@@ -49,6 +66,9 @@ pub struct TestHost {
     config: Vec<(String, String)>,
     logs: RefCell<Vec<LogRecord>>,
     shop: Option<Shop>,
+    scopes: Option<BTreeSet<String>>,
+    extra_action_types: BTreeSet<String>,
+    output_limit: Option<u64>,
     http_script: Script<Result<HttpResponse, HttpError>>,
     http: Option<RefCell<Box<HttpDouble>>>,
     requests: RefCell<Vec<HttpRequest>>,
@@ -63,6 +83,9 @@ impl fmt::Debug for TestHost {
             .field("config", &self.config)
             .field("logs", &self.logs)
             .field("shop", &self.shop)
+            .field("scopes", &self.scopes)
+            .field("extra_action_types", &self.extra_action_types)
+            .field("output_limit", &self.output_limit)
             .field("http_script", &self.http_script)
             .field("http", &self.http.as_ref().map(|_| "<closure>"))
             .field("requests", &self.requests)
@@ -109,7 +132,8 @@ impl TestHost {
 
     /// Makes `shop` the call's shop ([`Host::shop`]); without it the call
     /// names none. Whether it is installed decides what
-    /// [`Host::bold_api`] answers.
+    /// [`Host::bold_api`] answers, and an installed shop's scopes are those
+    /// the answers are checked against ([`policy`](Self::policy)).
     ///
     /// ```
     /// use plugin_sdk::{BoldApiError, BoldApiRequest, Host, Shop, testing::TestHost};
@@ -121,6 +145,77 @@ impl TestHost {
     pub fn with_shop(mut self, shop: Shop) -> Self {
         self.shop = Some(shop);
         self
+    }
+
+    // --- the answer checks -----------------------------------------------
+
+    /// Declares the plugin's scopes, as the manifest's `scopes` does
+    /// (replacing earlier ones): every action must then be within them. A
+    /// shop the plugin is installed on ([`with_shop`](Self::with_shop))
+    /// replaces them with the scopes granted at its install, as in the host.
+    ///
+    /// ```should_panic
+    /// use plugin_sdk::{Action, CheckoutPlugin, Event, HandlerError, Host};
+    /// use plugin_sdk::testing::{TestHost, fixture, run_event};
+    /// struct Fee;
+    /// impl CheckoutPlugin for Fee {
+    ///     fn handle_event(_: &Event, _: &dyn Host) -> Result<Vec<Action>, HandlerError> {
+    ///         Ok(vec![Action::add_fee("fee-1", "Handling", "fixed", false, 100)])
+    ///     }
+    /// }
+    /// let host = TestHost::new().with_scopes(["modify_order"]);
+    /// // panics: the host would refuse this answer as invalid_output:
+    /// // action `add_fee` needs scope `add_fee`, which the plugin was not granted
+    /// let _ = run_event::<Fee>(&fixture("initialize_checkout"), &host);
+    /// ```
+    pub fn with_scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Allows action types outside Bold's published list, as the
+    /// manifest's `extra_action_types` does (adding to earlier ones); the
+    /// plugin sends them with [`Action::generic`](crate::Action::generic).
+    pub fn with_extra_action_types(
+        mut self,
+        types: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.extra_action_types
+            .extend(types.into_iter().map(Into::into));
+        self
+    }
+
+    /// Sets the largest answer, in bytes, as the manifest's `[limits]
+    /// output_bytes` does (default [`DEFAULT_OUTPUT_LIMIT`]).
+    pub fn with_output_limit(mut self, bytes: u64) -> Self {
+        self.output_limit = Some(bytes);
+        self
+    }
+
+    /// What the host would check this call's answers against: the scopes
+    /// granted at the install when the call's shop is installed, else those
+    /// of [`with_scopes`](Self::with_scopes) (`None`: not scope-checked),
+    /// the extra action types, the output limit.
+    ///
+    /// ```
+    /// use plugin_sdk::{Shop, testing::{DEFAULT_OUTPUT_LIMIT, TestHost}};
+    /// let host = TestHost::new().with_scopes(["modify_order"]);
+    /// assert_eq!(host.policy().scopes, Some(["modify_order".to_owned()].into()));
+    /// assert_eq!(host.policy().output_limit, DEFAULT_OUTPUT_LIMIT);
+    /// let host = host.with_shop(Shop::installed("shopify", "s.myshopify.com", ["add_fee"]));
+    /// assert_eq!(host.policy().scopes, Some(["add_fee".to_owned()].into()));
+    /// assert_eq!(TestHost::new().policy().scopes, None);
+    /// ```
+    pub fn policy(&self) -> ActionPolicy {
+        let scopes = match &self.shop {
+            Some(shop) if shop.installed => Some(shop.scopes.iter().cloned().collect()),
+            _ => self.scopes.clone(),
+        };
+        ActionPolicy {
+            scopes,
+            extra_action_types: self.extra_action_types.clone(),
+            output_limit: self.output_limit.unwrap_or(DEFAULT_OUTPUT_LIMIT),
+        }
     }
 
     // --- outbound HTTP ----------------------------------------------------

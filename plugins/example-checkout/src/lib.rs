@@ -149,8 +149,15 @@ mod tests {
 
     const ORDER_ID: &str = "lakjfoihiuh223u82989vhsinvd0s9f8";
 
+    /// The scopes `examples/example-checkout/plugin.toml` declares: the
+    /// host refuses an answer with an action outside them.
+    const MANIFEST_SCOPES: [&str; 3] = ["provide_shipping_rates", "modify_order", "add_fee"];
+
+    /// Runs the handler, its answer checked as the host checks it with the
+    /// example manifest.
     fn run(event: &Event) -> Vec<Action> {
-        run_event::<ExampleCheckout>(event, &TestHost::new()).expect("handler succeeds")
+        let host = TestHost::new().with_scopes(MANIFEST_SCOPES);
+        run_event::<ExampleCheckout>(event, &host).expect("handler succeeds")
     }
 
     #[test]

@@ -127,6 +127,19 @@ mod tests {
         run_event::<GiftWrap>(event, host).unwrap()
     }
 
+    /// The scopes `examples/gift-wrap/plugin.toml` declares: the host
+    /// refuses an answer with an action outside them.
+    const MANIFEST_SCOPES: [&str; 1] = ["add_cart_item"];
+
+    #[test]
+    fn every_answer_is_within_the_manifests_scopes() {
+        let host = TestHost::new().with_scopes(MANIFEST_SCOPES);
+        assert_eq!(run(&fixture("order_submitted_us"), &host).len(), 1);
+        for name in fixture_names() {
+            run(&fixture(name), &host);
+        }
+    }
+
     /// A non-default gift-wrap variant, to show the config is used.
     fn other_variant() -> TestHost {
         TestHost::new().with_config("variant_id", "777")
