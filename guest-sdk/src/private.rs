@@ -24,7 +24,7 @@ pub const fn assert_connector<P: ConnectorPlugin + ?Sized>() {}
 )]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "wit",
         world: "checkout-plugin",
         pub_export_macro: true,
         export_macro_name: "export_glue",
@@ -45,7 +45,7 @@ pub mod bindings {
 )]
 pub mod connector_bindings {
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "wit",
         world: "platform-connector",
         pub_export_macro: true,
         export_macro_name: "export_connector_glue",
