@@ -304,6 +304,9 @@ async fn retries_and_dead_letters_by_status() {
                 .iter()
                 .all(|n| h.status(ids[n]) == Status::Dead)
             && h.record(nocred).attempts >= 2
+            // The observer hears of an attempt right after its row is
+            // updated: wait for that too.
+            && h.events.for_id(ids["rate"]).len() == 2
     })
     .await;
     assert!(done, "{:#?}", h.store.list(&Filter::default()).unwrap());
