@@ -430,9 +430,11 @@ async fn a_timeout_is_retried() {
         }],
     );
     let id = h.enqueue_one(customer("slow", T0)).await;
+    // The row first, then the observer's event.
     assert!(
         wait_until(Duration::from_secs(10), || h.status(id)
-            == Status::Delivered)
+            == Status::Delivered
+            && h.events.for_id(id).len() == 2)
         .await
     );
     assert_eq!(
@@ -596,7 +598,9 @@ async fn unauthorized_waits_for_the_credentials_instead_of_dead_lettering() {
     assert!(
         wait_until(Duration::from_secs(20), || h.status(id)
             == Status::Delivered
-            && h.status(forbidden) == Status::Delivered)
+            && h.status(forbidden) == Status::Delivered
+            // The observer hears of each attempt just after its row.
+            && h.stats.snapshot().delivered == 2)
         .await,
         "delivered once the credentials are accepted: {:?}",
         h.record(id)
