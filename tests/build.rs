@@ -16,6 +16,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+// The child's environment, shared with the end-to-end tests.
+#[path = "src/child_env.rs"]
+mod child_env;
+
 /// The target the guests are built for.
 const TARGET: &str = "wasm32-wasip2";
 
@@ -60,7 +64,7 @@ fn main() {
         println!("cargo:rerun-if-changed={}", workspace.join(input).display());
     }
 
-    let child_env = clean_env();
+    let child_env = child_env::clean_env();
     check_target_installed(&workspace, &child_env);
 
     let mut cmd = Command::new(&cargo);
@@ -139,55 +143,6 @@ fn main() {
     };
     println!("cargo:rustc-env=PLUGIN_TESTS_WORKSPACE={ws}");
     println!("cargo:rustc-env=PLUGIN_TESTS_FIXTURES={fixtures}");
-}
-
-/// The environment the child cargo and rustc see: this process's, minus
-/// everything cargo sets for build scripts or that would change how the
-/// guests are compiled (flags, wrappers, target, profile, cfgs, jobserver,
-/// coverage).
-fn clean_env() -> Vec<(OsString, OsString)> {
-    const REMOVE: &[&str] = &[
-        "RUSTFLAGS",
-        "RUSTDOCFLAGS",
-        "TARGET",
-        "HOST",
-        "OUT_DIR",
-        "PROFILE",
-        "OPT_LEVEL",
-        "DEBUG",
-        "NUM_JOBS",
-        "MAKEFLAGS",
-        "MFLAGS",
-        "LLVM_PROFILE_FILE",
-    ];
-    const KEEP_CARGO: &[&str] = &[
-        "CARGO_HOME",
-        "CARGO_NET_",
-        "CARGO_REGISTRIES_",
-        "CARGO_REGISTRY_",
-        "CARGO_HTTP_",
-    ];
-    env::vars_os()
-        .filter(|(key, _)| {
-            let Some(key) = key.to_str() else {
-                return true;
-            };
-            if REMOVE.contains(&key) || key.starts_with("__CARGO") {
-                return false;
-            }
-            // RUSTC, RUSTC_WRAPPER, RUSTC_WORKSPACE_WRAPPER, RUSTC_LINKER, ...
-            if key.starts_with("RUSTC") && key != "RUSTC_BOOTSTRAP" {
-                return false;
-            }
-            // CARGO, CARGO_CFG_*, CARGO_FEATURE_*, CARGO_PKG_*,
-            // CARGO_ENCODED_RUSTFLAGS, CARGO_TARGET_DIR, CARGO_BUILD_*,
-            // CARGO_PROFILE_*, CARGO_MAKEFLAGS, CARGO_LLVM_COV*, ...
-            if key.starts_with("CARGO") {
-                return KEEP_CARGO.iter().any(|keep| key.starts_with(keep));
-            }
-            true
-        })
-        .collect()
 }
 
 /// Fails with a clear message if the child's rustc lacks the wasm target.

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 // Every sandbox allocates its store and frees it on whichever thread drops
 // it, often not the one that allocated it; mimalloc's per-thread heaps
-// take such frees without the locks glibc's arenas need (README, Performance).
+// take such frees without the locks glibc's arenas need (docs/measurements.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

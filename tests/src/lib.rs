@@ -31,6 +31,7 @@ pub mod guests {
     include!(concat!(env!("OUT_DIR"), "/guests.rs"));
 }
 
+pub mod child_env;
 pub mod mocks;
 pub mod server;
 pub mod support;

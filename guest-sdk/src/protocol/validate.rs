@@ -173,7 +173,7 @@ pub fn checkout_response(
         validate(action, policy)?;
     }
     // Serialised straight from the actions: no copy of `data` into a
-    // response tree (README, Performance: what each optimisation bought).
+    // response tree (docs/measurements.md: what each optimisation bought).
     let body = serde_json::to_string(&Response {
         success: true,
         actions,

@@ -7,8 +7,10 @@
 //! - [`sign`]: sign a body as Bold Checkout would.
 //! - [`outbox`]: inspect and replay connector notifications.
 //! - [`shops`]: the shops plugins are installed on.
+//! - [`new`]: write a new plugin crate.
 
 pub mod invoke;
+pub mod new;
 pub mod outbox;
 pub mod serve;
 pub mod shops;
@@ -19,6 +21,7 @@ use std::io::Write;
 use clap::{Parser, Subcommand};
 
 use invoke::InvokeArgs;
+use new::NewArgs;
 use outbox::OutboxArgs;
 use serve::ServeArgs;
 use shops::ShopsArgs;
@@ -53,6 +56,10 @@ pub enum Command {
     Outbox(OutboxArgs),
     /// The shops plugins are installed on: `list`, `remove`. Never tokens.
     Shops(ShopsArgs),
+    /// Write a new plugin crate (a checkout plugin, or with `--connector` a
+    /// platform connector) with native tests, a manifest and a host file to
+    /// serve it. Refuses to overwrite anything (exit 2).
+    New(NewArgs),
 }
 
 /// Runs a parsed command line; returns the process exit status.
@@ -74,6 +81,13 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
         },
         Command::Outbox(args) => outbox::run(&args, stdout, stderr),
         Command::Shops(args) => shops::run(&args, stdout, stderr),
+        Command::New(args) => match new::run(&args, stdout) {
+            Ok(()) => 0,
+            Err(err) => {
+                let _ = writeln!(stderr, "error: {err}");
+                err.exit_code()
+            }
+        },
         Command::Invoke(args) => {
             init_quiet_logging();
             invoke_exit_code(invoke::run(&args, stdout, stderr), stderr)

@@ -25,14 +25,14 @@ pub struct EngineSettings {
     /// Reset only the pages a sandbox dirtied when its memory slot is
     /// reused (Linux `PAGEMAP_SCAN`, kernel 6.7+; ignored elsewhere),
     /// instead of the whole kept-resident prefix. Off by default: measured
-    /// no faster for 192 KiB guests (README, Measurements).
+    /// no faster for 192 KiB guests (docs/measurements.md).
     pub pagemap_scan: bool,
     /// Instantiate each plugin's next sandbox after a call returns, so the
     /// next call finds it ready (instantiation and teardown leave the
     /// call's path). At most a quarter of `max_concurrent_instances` are
     /// held as spares. Every call still gets an instance nothing ran in.
     /// Off by default: it pays only when the spare is used by the thread
-    /// that made it (README, Measurements).
+    /// that made it (docs/measurements.md).
     pub prewarm: bool,
 }
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 // As in `host/src/main.rs`: sandboxes are often freed on another thread
 // than the one that allocated them, which mimalloc's per-thread heaps take
-// without locks (README, Performance). `connector_load` measures this
+// without locks (docs/measurements.md). `connector_load` measures this
 // binary, so it should allocate as the real one does.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -2,7 +2,7 @@
 //! test-only build of it, `CARGO_BIN_EXE_plugin-host-under-test`; see
 //! `plugin_tests::server::TestServer`) and talk to it over HTTP on
 //! 127.0.0.1, with signals, and through its other commands (`sign`,
-//! `outbox`).
+//! `outbox`, `new`).
 
 mod calls_out;
 mod connector;
@@ -11,4 +11,5 @@ mod connector_load;
 mod http_limits;
 mod install;
 mod reload;
+mod scaffold;
 mod server;
