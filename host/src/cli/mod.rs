@@ -7,8 +7,10 @@
 //! - [`sign`]: sign a body as Bold Checkout would.
 //! - [`outbox`]: inspect and replay connector notifications.
 //! - [`shops`]: the shops plugins are installed on.
+//! - [`check`]: `check` and `precompile`, for operators.
 //! - [`new`]: write a new plugin crate.
 
+pub mod check;
 pub mod invoke;
 pub mod new;
 pub mod outbox;
@@ -56,6 +58,13 @@ pub enum Command {
     Outbox(OutboxArgs),
     /// The shops plugins are installed on: `list`, `remove`. Never tokens.
     Shops(ShopsArgs),
+    /// Check a host file for a deploy: every manifest, secret and component
+    /// (compiled and checked against its world); one line per problem, exit
+    /// 1 if there is any.
+    Check(check::CheckArgs),
+    /// Compile every component of a host file into the artifact cache, so
+    /// the first start is warm; exit 1 if any fails.
+    Precompile(check::CheckArgs),
     /// Write a new plugin crate (a checkout plugin, or with `--connector` a
     /// platform connector) with native tests, a manifest and a host file to
     /// serve it. Refuses to overwrite anything (exit 2).
@@ -81,6 +90,8 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
         },
         Command::Outbox(args) => outbox::run(&args, stdout, stderr),
         Command::Shops(args) => shops::run(&args, stdout, stderr),
+        Command::Check(args) => check::run(&args, check::Mode::Check, stdout, stderr),
+        Command::Precompile(args) => check::run(&args, check::Mode::Precompile, stdout, stderr),
         Command::New(args) => match new::run(&args, stdout) {
             Ok(()) => 0,
             Err(err) => {

@@ -5,6 +5,7 @@
 //! `outbox`, `new`).
 
 mod calls_out;
+mod check;
 mod connector;
 mod connector_auth;
 mod connector_load;
