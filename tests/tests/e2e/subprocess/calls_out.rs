@@ -75,8 +75,8 @@ impl Host {
             dir.path(),
             &specs,
             &format!(
-                "[bold_checkout]\nbase_url = \"{}\"\n[state]\nkey_env = \"TEST_STATE_KEY\"\n\
-                 {host_extra}",
+                "{host_extra}\n[bold_checkout]\nbase_url = \"{}\"\n\
+                 [state]\nkey_env = \"TEST_STATE_KEY\"\n",
                 bold.url()
             ),
         );
@@ -539,4 +539,54 @@ async fn loyalty_points_calls_the_loyalty_service_and_bolds_api_for_an_installed
     let logs = t.server.logs();
     assert!(!logs.contains("token-9"), "{logs}");
     assert!(!logs.contains("bold.mcboldstein@example.com"), "{logs}");
+}
+
+/// Waiting on a slow service holds no host thread: with one sandbox thread,
+/// four calls that each wait 600 ms on the service finish together, not one
+/// after another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_on_http_holds_no_sandbox_thread() {
+    let app = Router::new().route(
+        "/slow",
+        get(|| async {
+            tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+            "{}"
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let svc = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let manifest = caller_manifest(&format!(
+        "[limits]\ntimeout_ms = 5000\n[outbound]\nallowed_hosts = [\"127.0.0.1:{}\"]",
+        svc.port()
+    ))
+    .replace(
+        "[config]\n",
+        &format!("[config]\nhttp_url = \"http://{svc}/slow\"\n"),
+    );
+    let t = Host::start_with(&[("slow", CALLER, manifest)], "sandbox_threads = 1\n", &[]).await;
+    assert_eq!(t.data("slow", "http", "").await["status"], 200);
+    let started = std::time::Instant::now();
+    let calls: Vec<_> = (0..4)
+        .map(|_| {
+            let url = t.server.url("/plugins/slow/events");
+            let client = t.client.clone();
+            tokio::spawn(async move {
+                let body = json!({"event": "http"}).to_string();
+                signed_post(&client, &url, SECRET, &body).await.status()
+            })
+        })
+        .collect();
+    for call in calls {
+        assert_eq!(call.await.expect("join"), 200);
+    }
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < std::time::Duration::from_millis(1800),
+        "4 calls of 600 ms on one sandbox thread took {elapsed:?}"
+    );
 }
