@@ -20,19 +20,7 @@ fn corpus_dir(target: &str) -> PathBuf {
 
 /// Every file of a corpus directory, sorted.
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files: Vec<_> = std::fs::read_dir(corpus_dir(target))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.is_file())
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|path| {
-            let bytes = std::fs::read(&path).unwrap();
-            (path, bytes)
-        })
-        .collect()
+    test_support::fuzz_corpus::files(&corpus_dir(target))
 }
 
 const VALID: Outcome = Outcome {

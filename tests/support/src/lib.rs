@@ -8,10 +8,13 @@
 //! - [`pg_server`]: a throwaway PostgreSQL server started from the
 //!   installed binaries, one database per test (the outbox's PostgreSQL
 //!   tests and the host's). Feature `pg-server`.
+//! - [`fuzz_corpus`]: the committed fuzz corpora, read back for the tests
+//!   that replay them.
 //! - [`random_json`]: deterministic random JSON rich in what the SDK's
 //!   skimmer looks for, for the skimmer's unit tests and the end-to-end test
 //!   that runs the SDK compiled for wasm.
 
+pub mod fuzz_corpus;
 #[cfg(feature = "mock-bold")]
 pub mod mock_bold;
 #[cfg(feature = "pg-server")]
