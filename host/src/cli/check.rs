@@ -53,6 +53,8 @@ pub fn run(args: &CheckArgs, mode: Mode, stdout: &mut dyn Write, stderr: &mut dy
         Mode::Check => None,
         Mode::Precompile => Some(ArtifactCache::new(config.cache_dir())),
     };
+    let mut config = config;
+    config.fit_engine_to_components();
     let runtime = match Runtime::new(&config.engine, cache) {
         Ok(runtime) => runtime,
         Err(err) => {

@@ -159,9 +159,10 @@ impl RawEngine {
             max_concurrent_instances: self
                 .max_concurrent_instances
                 .unwrap_or(d.max_concurrent_instances),
-            memory_keep_resident: self.memory_keep_resident.unwrap_or(d.memory_keep_resident),
+            memory_keep_resident: self.memory_keep_resident,
             max_wasm_stack: self.max_wasm_stack.unwrap_or(d.max_wasm_stack),
-            pagemap_scan: self.pagemap_scan.unwrap_or(d.pagemap_scan),
+            pagemap_scan: self.pagemap_scan,
+            sandbox: d.sandbox,
             prewarm: self.prewarm.unwrap_or(d.prewarm),
         };
         for (name, value) in [
@@ -499,6 +500,15 @@ impl HostConfig {
     /// Where compiled artifacts are cached: `<data_dir>/cache`.
     pub fn cache_dir(&self) -> PathBuf {
         self.data_dir.join("cache")
+    }
+
+    /// Sizes the engine's pool for the components the plugins name (read
+    /// from disk; a missing or broken one is reported when it is loaded).
+    pub fn fit_engine_to_components(&mut self) {
+        let shapes = crate::runtime::component_shapes(
+            self.plugins.iter().map(|p| p.manifest.component.as_path()),
+        );
+        self.engine.fit(shapes);
     }
 
     /// The plugin with this id.

@@ -137,9 +137,11 @@ pub async fn run(mut config: HostConfig, options: ServeOptions) -> Result<(), Se
         None => None,
     };
 
+    config.fit_engine_to_components();
     let runtime = Runtime::new(&config.engine, Some(ArtifactCache::new(config.cache_dir())))?;
     let registry = Arc::new(Registry::new());
     let metrics = Arc::new(Metrics::new());
+    metrics.count_dropped_log_lines(logging::dropped_lines);
     let loader = Arc::new(Loader {
         runtime,
         registry: registry.clone(),
