@@ -465,3 +465,6 @@ export function exportPlugin(
 
 /** The WIT `list<action>` of an answer; throws a TypeError for anything but Actions. */
 export function actionsToWit(actions: unknown): WitAction[];
+
+/** JSON text with every object's keys sorted, as Rust's serde_json writes a `Value`. */
+export function sortedJson(value: unknown): string;

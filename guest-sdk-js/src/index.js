@@ -32,3 +32,4 @@ export {
 export * as lenient from './lenient.js';
 export { idInt, idText, sameId } from './lenient.js';
 export { decode, isEmptyAddress, stringEntry } from './types.js';
+export { sortedJson } from './json.js';

@@ -110,3 +110,9 @@ test("checkActions: the host's reasons, word for word", () => {
   });
   assert.throws(() => checkActions([Action.addNote('x'.repeat(100))], { ...policy, outputLimit: 64 }), { kind: 'output_limit' });
 });
+
+test('sortedJson writes keys as serde_json does', async () => {
+  const { sortedJson } = await import('@checkout-plugin/sdk');
+  assert.equal(sortedJson({ type: 'x', items: [{ sku: 'A', quantity: 2, available_quantity: 5 }], a: null, u: undefined }), '{"a":null,"items":[{"available_quantity":5,"quantity":2,"sku":"A"}],"type":"x"}');
+  assert.equal(sortedJson([1, 'a', true]), '[1,"a",true]');
+});

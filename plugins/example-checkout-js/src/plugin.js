@@ -11,7 +11,8 @@
 //   shipping`, fee_type `fixed`, taxable, value 1500}; otherwise nothing.
 // - Any other event → no actions.
 // - Override `inventory`: the body `{type, items: [{…, quantity}]}` comes
-//   back with each item given `available_quantity` = config `stock`. Other
+//   back with each item given `available_quantity` = config `stock` (object
+//   keys sorted, as the Rust plugin's serde_json writes them). Other
 //   override kinds → unsupported.
 // - Webhook `orders` (Bold's order stream: `data.type` is `processed`,
 //   `created`, `fulfilled` or `failed`): logs the type at info (an unknown
@@ -23,7 +24,7 @@
 // - `stock`: the `available_quantity` the inventory override reports;
 //   default 100. A value that is not an integer fails the call.
 
-import { Action, HandlerError, definePlugin, idText, lenient } from '@checkout-plugin/sdk';
+import { Action, HandlerError, definePlugin, idText, lenient, sortedJson } from '@checkout-plugin/sdk';
 
 /** `public_url` when the host does not hand one in (as under `invoke`). */
 export const DEFAULT_PUBLIC_URL = 'http://localhost:8080/plugins/example-checkout';
@@ -72,7 +73,8 @@ function inventory(body, host) {
     }
     item.available_quantity = stock;
   });
-  return JSON.stringify(request);
+  // Keys sorted, as the Rust plugin's serde_json writes them: the same bytes.
+  return sortedJson(request);
 }
 
 function orderWebhook(body, host) {

@@ -74,6 +74,10 @@ test('the inventory override answers available_quantity', () => {
     ],
   });
   const answer = runOverride(plugin, 'inventory', body, new TestHost().withConfig('stock', '5'));
+  assert.equal(
+    answer,
+    '{"items":[{"available_quantity":5,"platform_variant_id":9153875214378,"quantity":2,"sku":"MUG-RED"},{"available_quantity":5,"platform_variant_id":"9153875214379","quantity":1}],"type":"inventory"}',
+  );
   assert.deepEqual(JSON.parse(answer), {
     type: 'inventory',
     items: [
@@ -132,5 +136,5 @@ test('an exception in a handler becomes failed, not a trap', () => {
   assert.throws(() => runEvent(plugin, event, host), isKind('failed', 'TypeError: config store is gone'));
   // and the same plugin answers normally through the exports
   const ok = exportPlugin(plugin, () => new TestHost()).handleOverride('inventory', '{"items":[{"quantity":1}]}');
-  assert.deepEqual(ok, { tag: 'ok', val: '{"items":[{"quantity":1,"available_quantity":100}]}' });
+  assert.deepEqual(ok, { tag: 'ok', val: '{"items":[{"available_quantity":100,"quantity":1}]}' });
 });
