@@ -199,37 +199,70 @@ export function seq(value, path = 'value', entry = (v) => v) {
 }
 
 /**
+ * The shape of an object for `object()`: each known key with its decoder
+ * and, when they differ from the key, its wire names (tried in order).
+ * Made once per shape, so decoding walks plain arrays (cheap in the
+ * component's interpreter, where every JS operation costs fuel).
+ *
+ * @param {Record<string, (value: unknown, path: string) => unknown>} fields
+ * @param {Record<string, string[]>} [wireNames]
+ */
+export function shape(fields, wireNames = {}) {
+  const keys = Object.keys(fields);
+  const decoders = keys.map((k) => fields[k]);
+  const names = keys.map((k) => wireNames[k] ?? [k]);
+  const known = Object.create(null);
+  for (const list of names) for (const n of list) known[n] = true;
+  return { keys, decoders, names, known };
+}
+
+/**
  * An object of the given shape that may arrive as `[]` or `null` (empty).
- * `fields` maps each known key to its decoder; every key gets decoded
- * (missing ones from `undefined`, i.e. to the decoder's default), and the
- * keys not named are kept in `extra`, as sent.
+ * Every known key gets decoded (missing ones from `undefined`, i.e. to the
+ * decoder's default), and the keys not named are kept in `extra`, as sent.
  *
  * @param {unknown} value
  * @param {string} path
- * @param {Record<string, (value: unknown, path: string) => unknown>} fields
- * @param {Record<string, string[]>} [wireNames] the wire names of a field,
- *   tried in order, when they are not the field's own name
+ * @param {ReturnType<typeof shape> | Record<string, (value: unknown, path: string) => unknown>} fields
+ *   a `shape(…)`, or the fields themselves
+ * @param {Record<string, string[]>} [wireNames] with plain fields: the wire
+ *   names of a field, tried in order, when they are not its own name
  */
-export function object(value, path, fields, wireNames = {}) {
-  if (Array.isArray(value) && value.length > 0) {
+export function object(value, path, fields, wireNames) {
+  const s = fields.known && Array.isArray(fields.keys) ? fields : shape(fields, wireNames);
+  let source;
+  if (value === null || value === undefined) {
+    source = EMPTY;
+  } else if (Array.isArray(value)) {
+    if (value.length > 0) throw fail(path, value, 'an object (or [] or null for an empty one)');
+    source = EMPTY;
+  } else if (typeof value === 'object') {
+    source = value;
+  } else {
     throw fail(path, value, 'an object (or [] or null for an empty one)');
   }
-  if (value !== null && value !== undefined && !Array.isArray(value) && !isPlainObject(value)) {
-    throw fail(path, value, 'an object (or [] or null for an empty one)');
-  }
-  const source = isPlainObject(value) ? value : {};
   const out = {};
-  const taken = new Set();
-  for (const [key, decode] of Object.entries(fields)) {
-    const names = wireNames[key] ?? [key];
-    names.forEach((n) => taken.add(n));
-    const wireKey = names.find((n) => Object.hasOwn(source, n)) ?? names[0];
-    out[key] = decode(source[wireKey], `${path}.${wireKey}`);
+  const { keys, decoders, names, known } = s;
+  for (let i = 0; i < keys.length; i++) {
+    // Known keys are Bold's field names, none of them a property of
+    // Object.prototype: a plain lookup is enough (and cheaper than hasOwn).
+    const list = names[i];
+    let wireKey = list[0];
+    let v = source[wireKey];
+    for (let j = 1; v === undefined && j < list.length; j++) {
+      if (source[list[j]] !== undefined) {
+        wireKey = list[j];
+        v = source[wireKey];
+      }
+    }
+    out[keys[i]] = decoders[i](v, path + '.' + wireKey);
   }
   const extra = {};
-  for (const [key, v] of Object.entries(source)) {
-    if (!taken.has(key)) extra[key] = v;
+  for (const key in source) {
+    if (known[key] !== true) extra[key] = source[key];
   }
   out.extra = extra;
   return out;
 }
+
+const EMPTY = Object.freeze({});

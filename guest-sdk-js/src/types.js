@@ -9,10 +9,9 @@
 // flags `null`, objects and lists empty), and keeps the fields it does not
 // name in `extra`, as sent.
 
-import { id as idOrNull, int, map, object, optFlag as flagOrNull, seq, text } from './lenient.js';
+import { id as idOrNull, int, map, object, optFlag as flagOrNull, seq, shape, text } from './lenient.js';
 
-const address = (value, path) =>
-  object(value, path, {
+const ADDRESS_SHAPE = shape({
     first_name: text,
     last_name: text,
     company: text,
@@ -26,9 +25,9 @@ const address = (value, path) =>
     postal_code: text,
     phone: text,
   });
+const address = (value, path) => object(value, path, ADDRESS_SHAPE);
 
-const coreInfo = (value, path) =>
-  object(value, path, {
+const COREINFO_SHAPE = shape({
     customer_id: idOrNull,
     public_id: idOrNull,
     first_name: text,
@@ -38,9 +37,9 @@ const coreInfo = (value, path) =>
     billing_type: text,
     accepts_marketing: flagOrNull,
   });
+const coreInfo = (value, path) => object(value, path, COREINFO_SHAPE);
 
-const lineItem = (value, path) =>
-  object(value, path, {
+const LINEITEM_SHAPE = shape({
     id: idOrNull,
     platform_id: idOrNull,
     platform_variant_id: idOrNull,
@@ -56,9 +55,9 @@ const lineItem = (value, path) =>
     taxable: flagOrNull,
     properties: map,
   });
+const lineItem = (value, path) => object(value, path, LINEITEM_SHAPE);
 
-const cart = (value, path) =>
-  object(value, path, {
+const CART_SHAPE = shape({
     bold_cart_id: idOrNull,
     cart_token: text,
     public_token: text,
@@ -69,17 +68,17 @@ const cart = (value, path) =>
     attributes: map,
     line_items: (v, p) => seq(v, p, lineItem),
   });
+const cart = (value, path) => object(value, path, CART_SHAPE);
 
-const customer = (value, path) =>
-  object(value, path, {
+const CUSTOMER_SHAPE = shape({
     core_info: coreInfo,
     shipping: address,
     billing: address,
     addresses: (v, p) => seq(v, p, address),
   });
+const customer = (value, path) => object(value, path, CUSTOMER_SHAPE);
 
-const orderCustomer = (value, path) =>
-  object(value, path, {
+const ORDERCUSTOMER_SHAPE = shape({
     id: idOrNull,
     public_customer_id: idOrNull,
     platform_customer_id: idOrNull,
@@ -87,25 +86,15 @@ const orderCustomer = (value, path) =>
     shipping_address: address,
     billing_address: address,
   });
+const orderCustomer = (value, path) => object(value, path, ORDERCUSTOMER_SHAPE);
 
-const fee = (value, path) =>
-  object(
-    value,
-    path,
-    { id: idOrNull, value: int, line_text: text, tag: text, taxable: flagOrNull },
-    { line_text: ['lineText', 'line_text'] },
-  );
+const FEE_SHAPE = shape({ id: idOrNull, value: int, line_text: text, tag: text, taxable: flagOrNull }, { line_text: ['lineText', 'line_text'] });
+const fee = (value, path) => object(value, path, FEE_SHAPE);
 
-const shippingLine = (value, path) =>
-  object(
-    value,
-    path,
-    { id: idOrNull, name: text, line_text: text, value: int, price: int, source: text, tag: text },
-    { line_text: ['lineText', 'line_text'] },
-  );
+const SHIPPINGLINE_SHAPE = shape({ id: idOrNull, name: text, line_text: text, value: int, price: int, source: text, tag: text }, { line_text: ['lineText', 'line_text'] });
+const shippingLine = (value, path) => object(value, path, SHIPPINGLINE_SHAPE);
 
-const order = (value, path) =>
-  object(value, path, {
+const ORDER_SHAPE = shape({
     public_order_id: text,
     order_source: text,
     order_source_name: text,
@@ -118,6 +107,7 @@ const order = (value, path) =>
     note: text,
     resumable_url: text,
   });
+const order = (value, path) => object(value, path, ORDER_SHAPE);
 
 /**
  * The decoders, each `(value, path) => decoded`, throwing
