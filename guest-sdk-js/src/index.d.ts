@@ -229,10 +229,18 @@ export namespace lenient {
   function sameId(a: Id | null | undefined, b: Id | null | undefined): boolean;
   function map(value: unknown, path?: string): Record<string, Json>;
   function seq<T = Json>(value: unknown, path?: string, entry?: Decoder<T>): T[];
+  /** A shape for `object`, made once. */
+  interface Shape<F extends Record<string, Decoder<unknown>>> {
+    keys: (keyof F & string)[];
+    decoders: Decoder<unknown>[];
+    names: string[][];
+    known: Record<string, true>;
+  }
+  function shape<F extends Record<string, Decoder<unknown>>>(fields: F, wireNames?: Record<string, string[]>): Shape<F>;
   function object<F extends Record<string, Decoder<unknown>>>(
     value: unknown,
     path: string,
-    fields: F,
+    fields: F | Shape<F>,
     wireNames?: Record<string, string[]>,
   ): { [K in keyof F]: ReturnType<F[K]> } & { extra: Record<string, Json> };
   function isEmptyEntry(value: unknown): boolean;
