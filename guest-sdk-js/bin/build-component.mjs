@@ -98,7 +98,7 @@ function entrySource(pluginPath) {
   ].join('\n');
 }
 
-async function bundle(pluginPath) {
+export async function bundle(pluginPath) {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
     stdin: { contents: entrySource(pluginPath), resolveDir: dirname(pluginPath), sourcefile: 'entry.js', loader: 'js' },
@@ -116,7 +116,7 @@ async function bundle(pluginPath) {
 }
 
 /** The hash of every input of the build. */
-function inputsHash(bundleText, pluginDir) {
+export function inputsHash(bundleText, pluginDir) {
   const hash = createHash('sha256');
   const part = (name, data) => {
     hash.update(`${name}\0${data.length}\0`);
