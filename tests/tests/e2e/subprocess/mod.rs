@@ -14,3 +14,4 @@ mod install;
 mod reload;
 mod scaffold;
 mod server;
+mod tls;
