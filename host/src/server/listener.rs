@@ -14,6 +14,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::tls::Certificates;
+use crate::config::HttpSettings;
 use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -22,17 +24,14 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
-use tokio_rustls::TlsAcceptor;
 
-use crate::config::HttpSettings;
-
-/// Serves `router` on `listener` (over TLS with `tls`) until `shutdown`
-/// resolves, then drains.
+/// Serves `router` on `listener` (over TLS with `tls`: each connection
+/// gets the current certificate) until `shutdown` resolves, then drains.
 pub(super) async fn serve(
     listener: TcpListener,
     router: Router,
     settings: HttpSettings,
-    tls: Option<TlsAcceptor>,
+    tls: Option<Arc<Certificates>>,
     shutdown: impl Future<Output = ()>,
 ) {
     let slots = Arc::new(Semaphore::new(settings.max_connections));
@@ -62,10 +61,10 @@ pub(super) async fn serve(
         let service = TowerToHyperService::new(router.clone());
         let mut close = close.clone();
         let head_timeout = settings.head_timeout;
-        let tls = tls.clone();
+        let acceptor = tls.as_ref().map(|certificates| certificates.acceptor());
         connections.spawn(async move {
             let _slot = slot;
-            let Some(acceptor) = tls else {
+            let Some(acceptor) = acceptor else {
                 return serve_connection(stream, service, head_timeout, close).await;
             };
             let handshake = tokio::time::timeout(head_timeout, acceptor.accept(stream));

@@ -137,12 +137,10 @@ pub async fn run(mut config: HostConfig, options: ServeOptions) -> Result<(), Se
     // `[tls]`: the files are read before anything else starts, so that a
     // missing file or a key that is not the certificate's stops start-up.
     let tls = match (&config.tls, config.load_tls()?) {
-        (Some(settings), Some(first)) => {
-            let certificates = tls::Certificates::new(settings.clone(), first);
-            let acceptor = tls::acceptor(certificates.clone())
-                .map_err(|e| ServeError::TlsSetup(e.to_string()))?;
-            Some((certificates, acceptor))
-        }
+        (Some(settings), Some(first)) => Some(
+            tls::Certificates::new(settings.clone(), first)
+                .map_err(|e| ServeError::TlsSetup(e.to_string()))?,
+        ),
         _ => None,
     };
     let addr = listen_override.unwrap_or(config.listen);
@@ -260,23 +258,22 @@ pub async fn run(mut config: HostConfig, options: ServeOptions) -> Result<(), Se
         }))
     });
 
-    let acceptor = tls.map(|(certificates, acceptor)| {
-        tls::spawn_reloader(certificates);
-        acceptor
-    });
+    if let Some(certificates) = &tls {
+        tls::spawn_reloader(certificates.clone());
+    }
     // The stdout line stays `listening on <addr>` (tests and scripts read
     // it); the log line says the scheme.
     println!("listening on {bound}");
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    let scheme = if acceptor.is_some() { "https" } else { "http" };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(addr = %bound, scheme, plugins = registry.entries().len(), "serving");
 
     listener::serve(
         listener,
         main_router,
         config.http.clone(),
-        acceptor,
+        tls,
         shutdown::shutdown_signal(),
     )
     .await;

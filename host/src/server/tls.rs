@@ -4,7 +4,9 @@
 //! are re-read on a change in their directories (debounced), on SIGHUP, and
 //! once a minute (for file systems that send no events). A pair that does
 //! not load is logged as an error and the previous one keeps serving; new
-//! connections get the new pair, open ones keep theirs.
+//! connections get the new pair, open ones keep theirs. Each pair has a TLS
+//! configuration of its own, and so its own session cache: a session
+//! authenticated with the old pair is not resumed after a reload.
 //!
 //! The handshake itself runs in the listener's connection task, under the
 //! request-head deadline and the connection cap (`listener`).
@@ -32,7 +34,7 @@ const POLL: Duration = Duration::from_secs(60);
 /// The certificate the listener serves, swapped on reload.
 pub(super) struct Certificates {
     settings: TlsSettings,
-    current: ArcSwap<TlsIdentity>,
+    current: ArcSwap<Served>,
     /// The last reload error, so that a pair that stays bad is logged as
     /// an error once, not once a minute.
     last_error: Mutex<Option<String>>,
@@ -43,30 +45,64 @@ impl std::fmt::Debug for Certificates {
         f.debug_struct("Certificates")
             .field("cert", &self.settings.cert)
             .field("key", &self.settings.key)
-            .field("fingerprint", &self.current.load().fingerprint)
+            .field("fingerprint", &self.current.load().identity.fingerprint)
             .finish()
     }
 }
 
-impl ResolvesServerCert for Certificates {
+/// One pair and the acceptor that serves it.
+struct Served {
+    identity: TlsIdentity,
+    acceptor: TlsAcceptor,
+}
+
+/// Always the one pair.
+#[derive(Debug)]
+struct Fixed(Arc<CertifiedKey>);
+
+impl ResolvesServerCert for Fixed {
     fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        Some(self.current.load().certified.clone())
+        Some(self.0.clone())
     }
+}
+
+/// The rustls acceptor of one pair: ring, TLS 1.2 and 1.3, no client
+/// certificates, ALPN `http/1.1` (the listener speaks HTTP/1 only), a
+/// session cache of its own.
+fn served(identity: TlsIdentity) -> Result<Served, rustls::Error> {
+    let mut config = ServerConfig::builder_with_provider(crypto_provider())
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(Fixed(identity.certified.clone())));
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Served {
+        identity,
+        acceptor: TlsAcceptor::from(Arc::new(config)),
+    })
 }
 
 impl Certificates {
     /// Serves `first` (loaded from `settings` at start-up).
-    pub(super) fn new(settings: TlsSettings, first: TlsIdentity) -> Arc<Self> {
+    pub(super) fn new(
+        settings: TlsSettings,
+        first: TlsIdentity,
+    ) -> Result<Arc<Self>, rustls::Error> {
+        let first = served(first)?;
         tracing::info!(
             cert = %settings.cert.display(),
-            sha256 = %first.fingerprint,
+            sha256 = %first.identity.fingerprint,
             "TLS: the plugin listener serves HTTPS"
         );
-        Arc::new(Self {
+        Ok(Arc::new(Self {
             settings,
             current: ArcSwap::from_pointee(first),
             last_error: Mutex::new(None),
-        })
+        }))
+    }
+
+    /// The acceptor of the current pair, for a new connection.
+    pub(super) fn acceptor(&self) -> TlsAcceptor {
+        self.current.load().acceptor.clone()
     }
 
     /// Re-reads the files: a new pair is swapped in, the same files change
@@ -77,28 +113,35 @@ impl Certificates {
             .last_error
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match self.settings.load() {
-            Ok(identity) if identity.source_digest == self.current.load().source_digest => {
+        let loaded = self.settings.load().map_err(|e| e.to_string());
+        match loaded {
+            Ok(identity)
+                if identity.source_digest == self.current.load().identity.source_digest =>
+            {
                 *last_error = None;
             }
-            Ok(identity) => {
-                tracing::info!(
-                    cert = %self.settings.cert.display(),
-                    sha256 = %identity.fingerprint,
-                    previous = %self.current.load().fingerprint,
-                    "TLS certificate reloaded; new connections get it"
-                );
-                self.current.store(Arc::new(identity));
-                *last_error = None;
-            }
-            Err(err) => {
-                let message = err.to_string();
+            Ok(identity) => match served(identity) {
+                Ok(new) => {
+                    tracing::info!(
+                        cert = %self.settings.cert.display(),
+                        sha256 = %new.identity.fingerprint,
+                        previous = %self.current.load().identity.fingerprint,
+                        "TLS certificate reloaded; new connections get it"
+                    );
+                    self.current.store(Arc::new(new));
+                    *last_error = None;
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "TLS certificate not reloaded: cannot set up TLS");
+                }
+            },
+            Err(message) => {
                 if last_error.as_deref() == Some(message.as_str()) {
                     tracing::debug!(error = %message, "TLS certificate still not reloadable");
                 } else {
                     tracing::error!(
                         error = %message,
-                        serving = %self.current.load().fingerprint,
+                        serving = %self.current.load().identity.fingerprint,
                         "TLS certificate not reloaded; the previous one keeps serving"
                     );
                     *last_error = Some(message);
@@ -106,18 +149,6 @@ impl Certificates {
             }
         }
     }
-}
-
-/// The rustls acceptor: ring, TLS 1.2 and 1.3, no client certificates,
-/// ALPN `http/1.1` (the listener speaks HTTP/1 only), the certificate from
-/// `certificates` at each handshake.
-pub(super) fn acceptor(certificates: Arc<Certificates>) -> Result<TlsAcceptor, rustls::Error> {
-    let mut config = ServerConfig::builder_with_provider(crypto_provider())
-        .with_safe_default_protocol_versions()?
-        .with_no_client_auth()
-        .with_cert_resolver(certificates);
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
 /// Re-reads the certificate files on a change in their directories, on
@@ -206,7 +237,7 @@ mod tests {
     }
 
     fn served(certificates: &Certificates) -> String {
-        certificates.current.load().fingerprint.clone()
+        certificates.current.load().identity.fingerprint.clone()
     }
 
     #[test]
@@ -219,7 +250,7 @@ mod tests {
         write_pair(dir.path());
         let first = settings.load().expect("loads");
         let first_fingerprint = first.fingerprint.clone();
-        let certificates = Certificates::new(settings.clone(), first);
+        let certificates = Certificates::new(settings.clone(), first).expect("TLS set up");
         certificates.reload();
         assert_eq!(served(&certificates), first_fingerprint, "unchanged files");
 
@@ -237,6 +268,5 @@ mod tests {
         assert_ne!(second, first_fingerprint);
         assert_eq!(second, settings.load().expect("loads").fingerprint);
         assert!(certificates.last_error.lock().expect("lock").is_none());
-        assert!(acceptor(certificates).is_ok());
     }
 }

@@ -181,6 +181,8 @@ async fn a_signed_event_over_https_and_a_renewed_certificate_served_without_rest
         signed_initialize_checkout(&trusts_second, &server).await,
         second.der
     );
+    // Not even by resuming the session it had with the old pair: each pair
+    // has its own session cache.
     let refused = trusts_first.get(https(&server, "/healthz")).send().await;
     assert!(
         refused.is_err(),
