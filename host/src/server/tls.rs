@@ -165,7 +165,7 @@ pub(super) fn spawn_reloader(certificates: Arc<Certificates>) {
             None
         }
     };
-    super::reload::spawn_sighup(changed_tx);
+    spawn_sighup(changed_tx);
     tokio::spawn(async move {
         let _watcher = watcher;
         let mut poll = tokio::time::interval(POLL);
@@ -187,6 +187,27 @@ pub(super) fn spawn_reloader(certificates: Arc<Certificates>) {
         }
     });
 }
+
+/// Sends a unit on each SIGHUP (the plugin reload logs the signal).
+#[cfg(unix)]
+fn spawn_sighup(changed: mpsc::UnboundedSender<()>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::hangup()) {
+        Ok(mut hup) => {
+            tokio::spawn(async move {
+                while hup.recv().await.is_some() {
+                    if changed.send(()).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        Err(err) => tracing::warn!(error = %err, "TLS: cannot listen for SIGHUP"),
+    }
+}
+
+#[cfg(not(unix))]
+fn spawn_sighup(_changed: mpsc::UnboundedSender<()>) {}
 
 /// Watches the directories of both files (and of their targets, when they
 /// are symbolic links): any change there may be a renewal, including the
