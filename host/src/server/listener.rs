@@ -14,8 +14,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::tls::Certificates;
-use crate::config::HttpSettings;
 use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -24,6 +22,9 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
+
+use super::tls::Certificates;
+use crate::config::HttpSettings;
 
 /// Serves `router` on `listener` (over TLS with `tls`: each connection
 /// gets the current certificate) until `shutdown` resolves, then drains.
