@@ -15,3 +15,4 @@ mod other_languages;
 mod reload;
 mod scaffold;
 mod server;
+mod tls;
