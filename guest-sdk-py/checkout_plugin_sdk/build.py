@@ -8,8 +8,9 @@ runs
     componentize-py -d <wit> -w checkout-plugin componentize app -p <src> -p <sdk> -o <out>
 
 unless `<out>.stamp` holds the hash of this build's inputs: every file
-under `--src` and under the SDK package (except caches and tests), the WIT
-files, `componentize-py --version` and the command's arguments. A build that
+under `--src` and under the SDK package (but hidden files and directories
+such as `.venv`, `__pycache__`, `tests`, `target`, `build`, `dist` and
+`*.wasm`), the WIT files, `componentize-py --version` and the arguments. A build that
 fails leaves no stamp. `--wit` defaults to the WIT shipped with the SDK
 (`checkout_plugin_sdk/wit`, the contract `checkout:plugin@0.1.1`);
 `--componentize-py` to the one next to this Python, else on `PATH`.
@@ -33,7 +34,8 @@ SDK_DIR = os.path.dirname(os.path.abspath(__file__))
 SDK_ROOT = os.path.dirname(SDK_DIR)
 DEFAULT_WIT = os.path.join(SDK_DIR, "wit")
 WORLD = "checkout-plugin"
-SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", "tests", "fixtures"}
+SKIP_DIRS = {"__pycache__", "tests", "fixtures", "target", "build", "dist", "node_modules"}
+SKIP_SUFFIXES = (".pyc", ".pyo", ".wasm", ".stamp", ".cwasm")
 
 
 def _files(root: str) -> List[str]:
@@ -42,7 +44,7 @@ def _files(root: str) -> List[str]:
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
         for name in sorted(filenames):
-            if name.endswith((".pyc", ".pyo")) or name.startswith("."):
+            if name.endswith(SKIP_SUFFIXES) or name.startswith("."):
                 continue
             out.append(os.path.join(dirpath, name))
     return out

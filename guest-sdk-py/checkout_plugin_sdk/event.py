@@ -19,9 +19,14 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def parse_json(text: str) -> Any:
     """`json.loads` as strict as the host's JSON (no `NaN`/`Infinity`)."""
-    return json.loads(text, parse_constant=_reject_constant)
+    if isinstance(text, (bytes, bytearray)):
+        text = text.decode("utf-8")
+    return _DECODER.decode(text)
 
 
 class Event:

@@ -67,7 +67,7 @@ def _is_empty(value: Any) -> bool:
 
 def obj(value: Any, path: str = "value") -> Dict[str, Any]:
     """An object; `[]` and `null` are an empty one."""
-    if isinstance(value, dict):
+    if type(value) is dict or isinstance(value, dict):
         return value
     if value is None or (isinstance(value, list) and not value):
         return {}
@@ -119,6 +119,8 @@ def _float_to_int(v: float) -> Optional[int]:
 def opt_int(value: Any, path: str = "value") -> Optional[int]:
     """An integer from a number, a numeric string (`""` is `None`) or
     `null`; a fraction, a boolean or anything else is an error."""
+    if type(value) is int and I64_MIN <= value <= I64_MAX:
+        return value
     expected = "an integer (number or numeric string) or null"
     if value is None:
         return None
@@ -158,6 +160,8 @@ def opt_int(value: Any, path: str = "value") -> Optional[int]:
 
 def int_(value: Any, path: str = "value") -> int:
     """`opt_int`, with `null` and `""` reading as 0."""
+    if type(value) is int and I64_MIN <= value <= I64_MAX:
+        return value
     n = opt_int(value, path)
     return 0 if n is None else n
 
@@ -188,6 +192,8 @@ def rust_float_text(v: float) -> str:
 def opt_text(value: Any, path: str = "value") -> Optional[str]:
     """Text from a string, a number or a boolean (`true`/`false`); `null`
     is `None`."""
+    if type(value) is str:
+        return value
     if value is None:
         return None
     if isinstance(value, str):
@@ -203,6 +209,8 @@ def opt_text(value: Any, path: str = "value") -> Optional[str]:
 
 def text(value: Any, path: str = "value") -> str:
     """`opt_text`, with `null` reading as `""`."""
+    if type(value) is str:
+        return value
     t = opt_text(value, path)
     return "" if t is None else t
 

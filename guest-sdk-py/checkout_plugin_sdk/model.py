@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from . import lenient
 from .lenient import Id, LenientError
@@ -55,11 +55,11 @@ def _map(**kw):
 
 
 def _obj(cls, **kw):
-    return _f(lambda v, p: cls.decode(v, p), factory=cls, **kw)
+    return _f(cls.decode, factory=cls, **kw)
 
 
 def _seq(cls=None, **kw):
-    entry = (lambda v, p: cls.decode(v, p)) if cls is not None else None
+    entry = cls.decode if cls is not None else None
     return _f(lambda v, p: lenient.seq(v, p, entry), factory=list, **kw)
 
 
@@ -84,22 +84,40 @@ class Record:
 
     extra: Dict[str, Any]
 
+    # JSON name -> (attribute, reader), for every name a field is read
+    # from: computed once per class when this module is imported (in the
+    # component, when it is built), not on each decode.
+    _by_name: Dict[str, Tuple[str, Any]] = {}
+
     @classmethod
-    def decode(cls, value: Any, path: str = "value"):
-        """The record from a JSON value: an object, or `[]`/`null` for an
-        empty one."""
-        data = lenient.obj(value, path)
-        kwargs: Dict[str, Any] = {}
-        taken = set()
+    def _prepare(cls) -> None:
+        by_name = {}
         for f in dataclasses.fields(cls):
             if f.metadata.get("extra"):
                 continue
-            names = (f.metadata.get("wire") or f.name,) + f.metadata.get("alias", ())
-            for name in names:
-                if name in data:
-                    taken.add(name)
-                    kwargs[f.name] = f.metadata["decode"](data[name], f"{path}.{name}")
-        kwargs["extra"] = {k: v for k, v in data.items() if k not in taken}
+            for name in (f.metadata.get("wire") or f.name,) + f.metadata.get("alias", ()):
+                by_name[name] = (f.name, f.metadata["decode"])
+        cls._by_name = by_name
+
+    @classmethod
+    def decode(cls, value: Any, path: str = "value"):
+        """The record from a JSON value: an object, or `[]`/`null` for an
+        empty one. Unknown keys go to `extra`; errors name the path."""
+        data = value if type(value) is dict else lenient.obj(value, path)
+        by_name = cls._by_name
+        kwargs: Dict[str, Any] = {}
+        extra: Dict[str, Any] = {}
+        for key, item in data.items():
+            entry = by_name.get(key)
+            if entry is None:
+                extra[key] = item
+                continue
+            try:
+                kwargs[entry[0]] = entry[1](item, key)
+            except LenientError as e:
+                # The reader named `key`; prefix the way to it.
+                raise LenientError(f"{path}.{e}") from None
+        kwargs["extra"] = extra
         return cls(**kwargs)
 
     def to_json(self) -> Dict[str, Any]:
@@ -269,6 +287,10 @@ class Order(Record):
     resumable_url: str = _text()
     extra: Dict[str, Any] = _extra()
 
+
+for _cls in (Address, CoreInfo, Customer, LineItem, Cart, OrderCustomer, Fee, ShippingLine, Order):
+    _cls._prepare()
+del _cls
 
 __all__ = [
     "Address",
