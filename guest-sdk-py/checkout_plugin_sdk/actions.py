@@ -20,7 +20,7 @@ Every action type the host knows, its scope and its fields:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
 from .lenient import I64_MAX, I64_MIN

@@ -22,7 +22,7 @@ is `failed` too. The component turns the `HandlerError` into the WIT
 
 from __future__ import annotations
 
-from typing import Any, Callable, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, List, Tuple, TypeVar
 
 from .actions import Action
 from .errors import HandlerError

@@ -41,7 +41,7 @@ from wit_world.imports import types as wit
 
 from . import adapter
 from .actions import URL_CASES, Action, boolean, s64, string
-from .errors import FAILED, INVALID_INPUT, UNSUPPORTED, HandlerError
+from .errors import INVALID_INPUT, UNSUPPORTED, HandlerError
 from .host import (
     BoldApiError,
     BoldApiRequest,

@@ -11,7 +11,7 @@ make, with the host's messages. A port of the Rust SDK's
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 from .actions import Action
