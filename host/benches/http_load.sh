@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Load run through HTTP: `plugin-host serve` with example-checkout in a fresh
 # sandbox per request, and the same server binary with the handler compiled
-# in (`--native-handlers`), in one run, under wrk. Prints requests/s,
-# p50/p99/p99.9 latency, and the ratio sandboxed/native.
+# in (`--native-handlers`), in one run, under wrk. Every server runs as
+# operators run it: the default log level (one line per request, `info`).
+# `sandboxed-nolog` is the sandboxed server with `RUST_LOG=warn`, for what
+# request logs cost. Prints requests/s, p50/p99/p99.9 latency, the ratio
+# sandboxed/native and the ratio logs on/off.
 #
 #   host/benches/http_load.sh            # 10 s per server, 32 connections
+#   LOGS=off host/benches/http_load.sh   # every server with RUST_LOG=warn
+#   LOG_FORMAT=json host/benches/http_load.sh
 #   DURATION=30s CONNECTIONS=64 ROUNDS=3 host/benches/http_load.sh
 #   ENGINE_TOML=$'[engine]\nprewarm = true' host/benches/http_load.sh   # A/B an engine setting
 #   HOST_TOML='sandbox_threads = 1' host/benches/http_load.sh             # ... or a top-level key
@@ -17,6 +22,8 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
 ROUNDS=${ROUNDS:-2}
 HALF_PEAK=${HALF_PEAK:-1}   # then a fixed-rate run at half the sandboxed peak, for p99 (oha)
+LOGS=${LOGS:-on}            # on: the default log level (info); off: RUST_LOG=warn
+LOG_FORMAT=${LOG_FORMAT:-human}
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (Debian package)" >&2
@@ -48,16 +55,18 @@ plugins = ["example-checkout.toml"]
 watch = false
 ${HOST_TOML:-}
 [log]
-format = "json"
+format = "$LOG_FORMAT"
 [defaults]
 max_concurrency = 256
 queue = 1024
 ${ENGINE_TOML:-}
 TOML
 
-start() { # $1 = name, rest = extra args; sets ADDR
+start() { # $1 = name, $2 = RUST_LOG ("" = the default), rest = extra args; sets ADDR
   local out="$WORK/$1.out"
-  RUST_LOG=warn "$BIN" serve --config "$WORK/host.toml" "${@:2}" >"$out" 2>"$WORK/$1.err" &
+  if [ -n "$2" ]; then export RUST_LOG="$2"; else unset RUST_LOG; fi
+  "$BIN" serve --config "$WORK/host.toml" "${@:3}" >"$out" 2>"$WORK/$1.err" &
+  unset RUST_LOG
   PIDS+=($!)
   for _ in $(seq 1 200); do
     if grep -q '^listening on ' "$out"; then ADDR=$(sed -n 's/^listening on //p' "$out"); return; fi
@@ -65,8 +74,10 @@ start() { # $1 = name, rest = extra args; sets ADDR
   done
   echo "server $1 did not start:" >&2; cat "$WORK/$1.err" >&2; exit 1
 }
-start sandboxed; SANDBOXED=$ADDR
-start native --native-handlers; NATIVE=$ADDR
+LEVEL=""; [ "$LOGS" = off ] && LEVEL=warn
+start sandboxed "$LEVEL"; SANDBOXED=$ADDR
+start sandboxed-nolog warn; QUIET=$ADDR
+start native "$LEVEL" --native-handlers; NATIVE=$ADDR
 
 run() { # $1 = addr; prints "rps p50 p99 p999 non2xx socket_errors"
   local url="http://$1/plugins/example-checkout/events"
@@ -110,7 +121,7 @@ PY
 }
 
 # Sanity: both answer the same actions.
-for addr in "$SANDBOXED" "$NATIVE"; do
+for addr in "$SANDBOXED" "$QUIET" "$NATIVE"; do
   url="http://$addr/plugins/example-checkout/events"
   "$BIN" sign --secret-env BENCH_SECRET --body "$BODY" --url "$url" | sed -n '/^curl/,$p' > "$WORK/curl.sh"
   sh "$WORK/curl.sh" | grep -q '"add_note"' || { echo "server at $addr did not answer the event" >&2; exit 1; }
@@ -118,17 +129,25 @@ done
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "wrk: $THREADS thread(s), $CONNECTIONS connections, $DURATION per run, $ROUNDS round(s) alternating"
-printf '%-10s %10s %9s %9s %9s %7s %7s\n' server req/s p50_ms p99_ms p99.9_ms non2xx errors
-best_s=0; best_n=0
+echo "logs: sandboxed and native at ${LEVEL:-the default level (info)}, format $LOG_FORMAT; sandboxed-nolog at warn"
+printf '%-15s %10s %9s %9s %9s %7s %7s\n' server req/s p50_ms p99_ms p99.9_ms non2xx errors
+best_s=0; best_n=0; best_q=0
 for round in $(seq 1 "$ROUNDS"); do
-  for which in sandboxed native; do
-    addr=$SANDBOXED; [ "$which" = native ] && addr=$NATIVE
+  for which in sandboxed sandboxed-nolog native; do
+    case $which in sandboxed) addr=$SANDBOXED ;; sandboxed-nolog) addr=$QUIET ;; native) addr=$NATIVE ;; esac
     read -r rps p50 p99 p999 non2xx errs < <(run "$addr")
-    printf '%-10s %10s %9s %9s %9s %7s %7s\n' "$which" "$rps" "$p50" "$p99" "$p999" "$non2xx" "$errs"
-    if [ "$which" = sandboxed ]; then [ "$rps" -gt "$best_s" ] && best_s=$rps; else [ "$rps" -gt "$best_n" ] && best_n=$rps; fi
+    printf '%-15s %10s %9s %9s %9s %7s %7s\n' "$which" "$rps" "$p50" "$p99" "$p999" "$non2xx" "$errs"
+    case $which in
+      sandboxed) [ "$rps" -gt "$best_s" ] && best_s=$rps ;;
+      sandboxed-nolog) [ "$rps" -gt "$best_q" ] && best_q=$rps ;;
+      native) [ "$rps" -gt "$best_n" ] && best_n=$rps ;;
+    esac
   done
 done
-awk -v s="$best_s" -v n="$best_n" 'BEGIN { printf "best req/s: sandboxed %d, native %d, ratio sandboxed/native %.2f\n", s, n, s / n }'
+awk -v s="$best_s" -v n="$best_n" -v q="$best_q" 'BEGIN {
+  printf "best req/s: sandboxed %d, sandboxed-nolog %d, native %d\n", s, q, n
+  printf "ratio sandboxed/native %.2f; logs on/off %.3f\n", s / n, s / q }'
+echo "log lines written: sandboxed $(wc -l < "$WORK/sandboxed.err"), sandboxed-nolog $(wc -l < "$WORK/sandboxed-nolog.err")"
 
 if [ "$HALF_PEAK" = 1 ]; then
   OHA=${OHA:-$(command -v oha || true)}

@@ -38,15 +38,18 @@ fn main() -> anyhow::Result<()> {
         .ok()
         .and_then(|v| v.parse().ok())
     {
-        engine.memory_keep_resident = keep;
+        engine.memory_keep_resident = Some(keep);
     }
     // PAGEMAP_SCAN=0|1 overrides the default.
     if let Ok(scan) = std::env::var("PAGEMAP_SCAN") {
-        engine.pagemap_scan = scan == "1";
+        engine.pagemap_scan = Some(scan == "1");
     }
     // PREWARM=1 keeps spare sandboxes; on this single-threaded loop their
     // making still runs between calls, so the time is the CPU per call.
     engine.prewarm = std::env::var("PREWARM").is_ok_and(|v| v == "1");
+    engine.fit(plugin_host::runtime::component_shapes(
+        [component.as_path()],
+    ));
     let runtime = Runtime::new(&engine, None)?;
     let plugin = runtime.load_file(&component, Default::default())?;
     let tokio = tokio::runtime::Builder::new_current_thread()

@@ -87,6 +87,13 @@ pub struct Metrics {
     pub latency: Family<PluginLabels, Histogram, fn() -> Histogram>,
     /// Fuel used per invocation, by plugin.
     pub fuel: Family<PluginLabels, Histogram, fn() -> Histogram>,
+    /// Seconds a call waited for its sandbox (admission queue, then a
+    /// sandbox thread), by plugin.
+    pub sandbox_wait: Family<PluginLabels, Histogram, fn() -> Histogram>,
+    /// Seconds of the guest's own time spent instantiating, by plugin.
+    pub instantiation: Family<PluginLabels, Histogram, fn() -> Histogram>,
+    /// Seconds of the guest's own time spent in the call, by plugin.
+    pub execution: Family<PluginLabels, Histogram, fn() -> Histogram>,
     /// Handler faults, by plugin and kind.
     pub faults: Family<FaultLabels, Counter>,
     /// Reloads, by plugin and result.
@@ -99,6 +106,10 @@ pub struct Metrics {
     pub deliveries: Family<DeliveryLabels, Counter>,
     /// Seconds from a notification's commit to its delivery, by plugin.
     pub delivery_delay: Family<PluginLabels, Histogram, fn() -> Histogram>,
+    /// Log lines dropped because the log writer fell behind.
+    log_lines_dropped: Counter,
+    /// Where that count is read from, when logs go through a writer thread.
+    dropped_source: std::sync::OnceLock<fn() -> u64>,
 }
 
 impl Default for Metrics {
@@ -118,6 +129,11 @@ impl Metrics {
         let fuel = Family::<PluginLabels, Histogram, fn() -> Histogram>::new_with_constructor(
             fuel_histogram,
         );
+        let [sandbox_wait, instantiation, execution] = [(); 3].map(|()| {
+            Family::<PluginLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                latency_histogram,
+            )
+        });
         let faults = Family::<FaultLabels, Counter>::default();
         let reloads = Family::<ReloadLabels, Counter>::default();
         let sandboxes_in_use = Family::<PluginLabels, Gauge>::default();
@@ -138,12 +154,33 @@ impl Metrics {
             delivery_delay.clone(),
         );
         registry.register("requests", "Requests answered", requests.clone());
+        let log_lines_dropped = Counter::default();
+        registry.register(
+            "log_lines_dropped",
+            "Log lines dropped because the log writer fell behind",
+            log_lines_dropped.clone(),
+        );
         registry.register(
             "request_duration_seconds",
             "Time from request to answer",
             latency.clone(),
         );
         registry.register("fuel_used", "Fuel used per invocation", fuel.clone());
+        registry.register(
+            "sandbox_wait_seconds",
+            "Time a call waited for its sandbox: admission queue, then a sandbox thread",
+            sandbox_wait.clone(),
+        );
+        registry.register(
+            "instantiation_seconds",
+            "Guest time spent instantiating its sandbox (none when a spare was ready)",
+            instantiation.clone(),
+        );
+        registry.register(
+            "execution_seconds",
+            "Guest time spent in the call itself",
+            execution.clone(),
+        );
         registry.register("faults", "Handler faults by kind", faults.clone());
         registry.register("reloads", "Plugin reloads by result", reloads.clone());
         registry.register(
@@ -161,17 +198,32 @@ impl Metrics {
             requests,
             latency,
             fuel,
+            sandbox_wait,
+            instantiation,
+            execution,
             faults,
             reloads,
             sandboxes_in_use,
             signature_failures,
             deliveries,
             delivery_delay,
+            log_lines_dropped,
+            dropped_source: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Reports, from now on, the dropped log lines that `source` counts.
+    pub fn count_dropped_log_lines(&self, source: fn() -> u64) {
+        let _ = self.dropped_source.set(source);
     }
 
     /// The metrics in Prometheus text format.
     pub fn render(&self) -> String {
+        if let Some(source) = self.dropped_source.get() {
+            let dropped = source();
+            self.log_lines_dropped
+                .inc_by(dropped.saturating_sub(self.log_lines_dropped.get()));
+        }
         let mut out = String::new();
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
@@ -195,6 +247,34 @@ impl Metrics {
                 result: if ok { "ok" } else { "failed" }.to_owned(),
             })
             .inc();
+    }
+}
+
+impl Metrics {
+    /// Records where one sandboxed call's time went: `admission` (time in
+    /// the plugin's queue) plus the invocation's own waits, its
+    /// instantiation (unless a spare was ready) and its execution.
+    pub fn sandbox_timings(
+        &self,
+        plugin: &str,
+        admission: std::time::Duration,
+        timings: &crate::runtime::Timings,
+        prewarmed: bool,
+    ) {
+        let labels = PluginLabels {
+            plugin: plugin.to_owned(),
+        };
+        self.sandbox_wait
+            .get_or_create(&labels)
+            .observe((admission + timings.waited).as_secs_f64());
+        if !prewarmed {
+            self.instantiation
+                .get_or_create(&labels)
+                .observe(timings.instantiation.as_secs_f64());
+        }
+        self.execution
+            .get_or_create(&labels)
+            .observe(timings.execution.as_secs_f64());
     }
 }
 
@@ -257,7 +337,34 @@ mod tests {
             .get_or_create(&PluginLabels { plugin: "p".into() })
             .observe(0.001);
         metrics.reload("p", false);
+        metrics.sandbox_timings(
+            "p",
+            std::time::Duration::from_millis(2),
+            &crate::runtime::Timings {
+                waited: std::time::Duration::from_millis(1),
+                instantiation: std::time::Duration::from_micros(80),
+                execution: std::time::Duration::from_micros(40),
+            },
+            false,
+        );
+        fn seven() -> u64 {
+            7
+        }
+        metrics.count_dropped_log_lines(seven);
         let text = metrics.render();
+        assert_eq!(
+            metrics.render(),
+            text,
+            "rendering twice counts nothing twice"
+        );
+        for series in [
+            "plugin_host_log_lines_dropped_total 7",
+            r#"plugin_host_sandbox_wait_seconds_sum{plugin="p"} 0.003"#,
+            r#"plugin_host_instantiation_seconds_count{plugin="p"} 1"#,
+            r#"plugin_host_execution_seconds_sum{plugin="p"} 0.00004"#,
+        ] {
+            assert!(text.contains(series), "{series} missing: {text}");
+        }
         assert!(
             text.contains(
                 r#"plugin_host_requests_total{plugin="p",event="initialize_checkout",status="200"} 1"#

@@ -35,3 +35,36 @@ pub mod child_env;
 pub mod mocks;
 pub mod server;
 pub mod support;
+
+/// The JavaScript and Python example components, built outside cargo by
+/// `scripts/build-js-guests.sh` and `scripts/build-py-guests.sh` (the
+/// README's test command runs both; they are cached by source hash).
+pub mod other_languages {
+    use std::path::PathBuf;
+
+    /// `plugins/example-checkout-js`, built with componentize-js.
+    pub fn example_checkout_js() -> String {
+        built(
+            "target/js/example_checkout_js.wasm",
+            "scripts/build-js-guests.sh",
+        )
+    }
+
+    /// `plugins/example-checkout-py`, built with componentize-py.
+    pub fn example_checkout_py() -> String {
+        built(
+            "target/py/example_checkout_py.wasm",
+            "scripts/build-py-guests.sh",
+        )
+    }
+
+    fn built(path: &str, script: &str) -> String {
+        let full = PathBuf::from(crate::WORKSPACE).join(path);
+        assert!(
+            full.is_file(),
+            "{} is missing: run `{script}` first (`.ci/test-all`, the README's test command, does)",
+            full.display()
+        );
+        full.display().to_string()
+    }
+}

@@ -1,7 +1,8 @@
 //! `plugin-host check --config host.toml` and `plugin-host precompile
 //! --config host.toml`, for operators: read the host file and every manifest
 //! (secrets and tokens must be present; their values are never printed),
-//! then compile or load each component and check it against its world.
+//! then compile or load each component and check it against its world;
+//! `[tls]`'s certificate and key must load and match.
 //!
 //! - `check` reports one line per problem and exits 1 if there is any, so
 //!   a deploy can be gated in CI; it compiles in memory and writes nothing.
@@ -49,10 +50,33 @@ pub fn run(args: &CheckArgs, mode: Mode, stdout: &mut dyn Write, stderr: &mut dy
     for warning in &config.warnings {
         let _ = writeln!(stderr, "warning: {warning}");
     }
+    let tls_ok = match config.load_tls() {
+        Ok(None) => true,
+        Ok(Some(identity)) => {
+            let _ = writeln!(
+                stdout,
+                "ok: tls (certificate {}, sha256 {})",
+                config
+                    .tls
+                    .as_ref()
+                    .map_or_else(String::new, |t| t.cert.display().to_string()),
+                identity.fingerprint
+            );
+            true
+        }
+        Err(err) => {
+            for line in problem_lines(&err) {
+                let _ = writeln!(stderr, "error: {line}");
+            }
+            false
+        }
+    };
     let cache = match mode {
         Mode::Check => None,
         Mode::Precompile => Some(ArtifactCache::new(config.cache_dir())),
     };
+    let mut config = config;
+    config.fit_engine_to_components();
     let runtime = match Runtime::new(&config.engine, cache) {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -110,7 +134,7 @@ pub fn run(args: &CheckArgs, mode: Mode, stdout: &mut dyn Write, stderr: &mut dy
         );
         return 1;
     }
-    0
+    if tls_ok { 0 } else { 1 }
 }
 
 /// One line per problem of a configuration error (a TOML error's excerpt

@@ -18,6 +18,7 @@ use crate::dispatch::{ActionPolicy, Answer, CheckedPlugin};
 use crate::fault::Fault;
 use crate::runtime::{
     ArtifactCache, BoldCall, Call, EngineSettings, Invocation, PluginSettings, Report, Runtime,
+    component_shapes,
 };
 
 /// Arguments of `plugin-host invoke`.
@@ -204,7 +205,7 @@ pub fn run(
             .or_else(default_cache_dir)
             .map(ArtifactCache::new)
     };
-    let engine = EngineSettings {
+    let mut engine = EngineSettings {
         max_memory_bytes: settings
             .limits
             .memory_bytes
@@ -214,6 +215,8 @@ pub fn run(
         prewarm: false,
         ..EngineSettings::default()
     };
+    // The pool holds one sandbox, shaped for this component.
+    engine.fit(component_shapes([args.component.as_path()]));
     let runtime = Runtime::new(&engine, cache).map_err(|e| usage(e.to_string()))?;
     let plugin = runtime
         .load_file(&args.component, settings)
@@ -330,13 +333,16 @@ fn report(invocation: &Invocation<Answer>, out: &mut dyn Write) {
     let r: &Report = &invocation.report;
     let _ = writeln!(
         out,
-        "fuel:    {} / {}\nmemory:  {} / {}\ntime:    {:.3} ms / {} ms\noutput:  {} / {}",
+        "fuel:    {} / {}\nmemory:  {} / {}\ntime:    {:.3} ms / {} ms \
+         (instantiation {:.3} ms, call {:.3} ms)\noutput:  {} / {}",
         thousands(r.fuel_used),
         thousands(r.fuel_limit),
         bytes(r.memory_peak),
         bytes(r.memory_limit),
         r.elapsed.as_secs_f64() * 1e3,
         r.timeout.as_millis(),
+        r.timings.instantiation.as_secs_f64() * 1e3,
+        r.timings.execution.as_secs_f64() * 1e3,
         bytes(r.output_bytes),
         bytes(r.output_limit),
     );

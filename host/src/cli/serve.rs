@@ -45,7 +45,8 @@ pub fn serve_command(args: &ServeArgs) -> Result<(), ServeError> {
         return Err(ServeError::NoNativeHandlers);
     }
     let config = HostConfig::from_file(&args.config)?;
-    server::logging::init_logging(if args.log_json {
+    // Kept until `serve` returns: dropping it writes the queued lines.
+    let _logs = server::logging::init_logging(if args.log_json {
         LogFormat::Json
     } else {
         config.log.format

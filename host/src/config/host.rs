@@ -21,6 +21,9 @@
 //! signature = { max_skew_secs = 300 }
 //! [http]                               # config::http::HttpSettings
 //! head_timeout_ms = 10000
+//! [tls]                                # config::tls: HTTPS on `listen`
+//! cert = "tls/fullchain.pem"
+//! key = "tls/privkey.pem"
 //! [engine]                             # runtime::EngineSettings
 //! max_memory_bytes = 1073741824
 //! prewarm = false                      # spare sandboxes, made off the call path
@@ -44,6 +47,7 @@ use super::http::{HttpSettings, RawHttp};
 use super::install::{BoldCheckoutSettings, RawBoldCheckout, RawState};
 use super::manifest::{Manifest, ManifestDefaults, ManifestError, check_url, plugin_public_url};
 use super::secrets::{SecretValue, process_env};
+use super::tls::{RawTls, TlsIdentity, TlsSettings};
 use crate::outbox::{BoldApiSettings, OutboxSettings};
 use crate::runtime::EngineSettings;
 
@@ -159,9 +163,10 @@ impl RawEngine {
             max_concurrent_instances: self
                 .max_concurrent_instances
                 .unwrap_or(d.max_concurrent_instances),
-            memory_keep_resident: self.memory_keep_resident.unwrap_or(d.memory_keep_resident),
+            memory_keep_resident: self.memory_keep_resident,
             max_wasm_stack: self.max_wasm_stack.unwrap_or(d.max_wasm_stack),
-            pagemap_scan: self.pagemap_scan.unwrap_or(d.pagemap_scan),
+            pagemap_scan: self.pagemap_scan,
+            sandbox: d.sandbox,
             prewarm: self.prewarm.unwrap_or(d.prewarm),
         };
         for (name, value) in [
@@ -208,6 +213,7 @@ struct RawHostConfig {
     bold_checkout: RawBoldCheckout,
     #[serde(default)]
     state: RawState,
+    tls: Option<RawTls>,
 }
 
 /// One plugin ready to serve: its manifest (defaults applied, `public_url`
@@ -267,6 +273,9 @@ pub struct HostConfig {
     pub engine: EngineSettings,
     /// The listeners' deadlines and bounds (`[http]`).
     pub http: HttpSettings,
+    /// `[tls]`: the main listener serves HTTPS with these files (read by
+    /// [`HostConfig::load_tls`]); `None` = plain HTTP.
+    pub tls: Option<TlsSettings>,
     /// The plugins, in the order read: `plugins` first, then `plugin_dir`
     /// sorted by directory name.
     pub plugins: Vec<ConfiguredPlugin>,
@@ -302,12 +311,17 @@ impl HostConfig {
                 .parse()
                 .map_err(|e| invalid(format!("default listen address: {e}")))?,
         };
+        let tls = raw
+            .tls
+            .map(|t| t.resolve(|p| resolve(base, p)))
+            .transpose()
+            .map_err(invalid)?;
         let public_url_set = raw.public_url.is_some();
         let public_url = match raw.public_url {
             Some(url) => {
                 check_url(&url).map_err(|m| invalid(format!("field `public_url`: {m}")))?
             }
-            None => default_public_url(listen),
+            None => default_public_url(listen, tls.is_some()),
         };
         let sandbox_threads = match raw.sandbox_threads {
             Some(0) => return Err(invalid("field `sandbox_threads` must be above 0".into())),
@@ -351,6 +365,7 @@ impl HostConfig {
             defaults: raw.defaults,
             engine,
             http,
+            tls,
             bold_api: raw.bold_api,
             bold_checkout,
             state_keys,
@@ -501,6 +516,15 @@ impl HostConfig {
         self.data_dir.join("cache")
     }
 
+    /// Sizes the engine's pool for the components the plugins name (read
+    /// from disk; a missing or broken one is reported when it is loaded).
+    pub fn fit_engine_to_components(&mut self) {
+        let shapes = crate::runtime::component_shapes(
+            self.plugins.iter().map(|p| p.manifest.component.as_path()),
+        );
+        self.engine.fit(shapes);
+    }
+
     /// The plugin with this id.
     pub fn plugin(&self, id: &str) -> Option<&ConfiguredPlugin> {
         self.plugins.iter().find(|p| p.manifest.id == id)
@@ -512,14 +536,29 @@ impl HostConfig {
         plugin_public_url(&self.public_url, id)
     }
 
+    /// Reads and checks `[tls]`'s certificate chain and key, when the host
+    /// file has the table. Errors name the host file, the field and the
+    /// file.
+    pub fn load_tls(&self) -> Result<Option<TlsIdentity>, ConfigError> {
+        self.tls
+            .as_ref()
+            .map(TlsSettings::load)
+            .transpose()
+            .map_err(|e| ConfigError::Invalid {
+                path: self.path.clone(),
+                message: e.to_string(),
+            })
+    }
+
     /// Overrides the listen address (`serve --listen`, or the address
     /// actually bound for port 0). Unless the host file sets `public_url`,
-    /// the public URL follows (`http://<addr>`), and so does every plugin's
-    /// config `public_url` that the host computed.
+    /// the public URL follows (`http://<addr>`, `https://<addr>` with
+    /// `[tls]`), and so does every plugin's config `public_url` that the
+    /// host computed.
     pub fn set_listen(&mut self, addr: SocketAddr) {
         self.listen = addr;
         if !self.public_url_set {
-            self.public_url = default_public_url(addr);
+            self.public_url = default_public_url(addr, self.tls.is_some());
             for plugin in &mut self.plugins {
                 plugin.manifest.apply_host_public_url(&self.public_url);
             }
@@ -631,8 +670,9 @@ fn resolve_outbox(
     Ok(outbox)
 }
 
-fn default_public_url(listen: SocketAddr) -> String {
-    format!("http://{listen}")
+fn default_public_url(listen: SocketAddr, tls: bool) -> String {
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{listen}")
 }
 
 /// `base/path` without `.` components (so messages show `dir/a/plugin.toml`,

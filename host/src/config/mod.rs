@@ -10,6 +10,7 @@
 //! - [`install`]: the install flow's `[oauth]`, `[bold_checkout]` and `[state]`.
 //! - [`outbound`]: outbound HTTP a manifest grants (`[outbound]`).
 //! - [`secrets`]: secret sources, read from the environment or files.
+//! - [`tls`]: `[tls]`, HTTPS on the plugin listener ([`TlsSettings`]).
 
 pub mod connector;
 pub mod host;
@@ -18,6 +19,7 @@ pub mod install;
 pub mod manifest;
 pub mod outbound;
 pub mod secrets;
+pub mod tls;
 
 pub use connector::{BoldAuth, ConnectorSecrets, ConnectorSettings, XHmacSettings};
 pub use host::{ConfigError, ConfiguredPlugin, HostConfig, LogFormat};
@@ -25,3 +27,4 @@ pub use http::HttpSettings;
 pub use install::{BoldCheckoutSettings, OAuthSettings, TokenHeader};
 pub use manifest::{Manifest, ManifestDefaults, ManifestError, OnError, SignaturePolicy};
 pub use secrets::{OneOrTwo, SecretValue, process_env};
+pub use tls::{TlsError, TlsIdentity, TlsSettings};

@@ -262,11 +262,13 @@ impl Dispatcher {
         shop: ShopCall,
     ) -> Result<Invocation<Answer>, Refusal> {
         let entry = &target.entry;
+        let asked = std::time::Instant::now();
         let admitted = entry
             .admission()
             .enter()
             .await
             .map_err(|_| Refusal::Saturated)?;
+        let admission = asked.elapsed();
         let in_use = InUse::new(&self.inner.metrics, entry.id());
         let ShopCall {
             context, policy, ..
@@ -286,6 +288,13 @@ impl Dispatcher {
                     .pool
                     .run(target.plugin.clone(), call, context, hold)
                     .await;
+                let report = &invocation.report;
+                self.inner.metrics.sandbox_timings(
+                    entry.id(),
+                    admission,
+                    &report.timings,
+                    report.prewarmed,
+                );
                 settle(invocation, policy)
             }
         };

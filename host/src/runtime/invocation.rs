@@ -12,6 +12,7 @@ use super::bindings::connector::{PlatformConnector, PlatformConnectorPre};
 use super::bindings::{Action, CheckoutPlugin, CheckoutPluginPre, Event, HandlerError};
 use super::call::Call;
 use super::context::CallContext;
+use super::guest_clock::{DeadlinePassed, GuestClock};
 use super::limits::Limits;
 use super::log_capture::{InvocationLog, LogSink};
 use super::sandbox::{Outbound, PluginConfig, Sandbox};
@@ -32,6 +33,8 @@ pub struct Report {
     /// Wall-clock time of the call, and of instantiation when no spare
     /// sandbox was ready.
     pub elapsed: Duration,
+    /// Where that time went.
+    pub timings: Timings,
     /// The sandbox was instantiated ahead of the call (a spare, never used
     /// before), so instantiation was not on this call's path.
     pub prewarmed: bool,
@@ -57,6 +60,7 @@ impl Report {
             memory_peak: 0,
             memory_limit: limits.memory_bytes,
             elapsed: Duration::ZERO,
+            timings: Timings::default(),
             prewarmed: false,
             timeout: limits.timeout(),
             output_bytes: 0,
@@ -65,6 +69,20 @@ impl Report {
             log_limit: limits.log_bytes,
         }
     }
+}
+
+/// Where an invocation's time went. `instantiation` and `execution` are
+/// the guest's own time (the deadline's); `waited` is time it was ready to
+/// run but waited for a sandbox thread, which the deadline does not count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timings {
+    /// Ready to run, waiting for a sandbox thread (the caller adds the
+    /// time before the sandbox's task first ran).
+    pub waited: Duration,
+    /// Making the instance (zero when a spare was ready).
+    pub instantiation: Duration,
+    /// The call itself.
+    pub execution: Duration,
 }
 
 /// What the guest returned, as the WIT contract types it. Handler errors
@@ -138,7 +156,9 @@ impl PluginInner {
         let limits = &self.limits;
         let fuel_limit = limits.fuel_for(call.body_len());
         let started = Instant::now();
-        let deadline = tokio::time::Instant::now() + limits.timeout();
+        // The deadline runs on the guest's own time: not while its task
+        // waits for a sandbox thread (see `guest_clock`).
+        let mut clock = GuestClock::new(limits.timeout());
         let timeout = || {
             Fault::new(
                 FaultKind::Timeout,
@@ -158,12 +178,17 @@ impl PluginInner {
                 sandboxed.store.set_epoch_deadline(1);
                 Ok(sandboxed)
             }
-            None => match tokio::time::timeout_at(deadline, self.instantiate(fuel_limit)).await {
+            None => match clock.run(self.instantiate(fuel_limit)).await {
                 Ok(result) => result,
-                Err(_elapsed) => {
+                Err(DeadlinePassed) => {
                     let mut report = Report::empty(limits);
                     report.elapsed = started.elapsed();
                     report.fuel_limit = fuel_limit;
+                    report.timings = Timings {
+                        waited: clock.waited(),
+                        instantiation: clock.used(),
+                        execution: Duration::ZERO,
+                    };
                     return Invocation {
                         outcome: Err(timeout()),
                         report,
@@ -171,21 +196,27 @@ impl PluginInner {
                 }
             },
         };
+        let instantiation = clock.used();
         let (store, log, raw) = match sandboxed {
             Ok(mut sandboxed) => {
                 sandboxed.store.data_mut().set_context(context);
-                let raw = tokio::time::timeout_at(deadline, self.call(&mut sandboxed, call)).await;
+                let raw = clock.run(self.call(&mut sandboxed, call)).await;
                 (sandboxed.store, sandboxed.log, raw)
             }
             Err((store, log, err)) => (store, log, Ok(Err(err))),
         };
         let elapsed = started.elapsed();
+        let timings = Timings {
+            waited: clock.waited(),
+            instantiation,
+            execution: clock.used().saturating_sub(instantiation),
+        };
 
         let fuel_used = fuel_limit.saturating_sub(store.get_fuel().unwrap_or(0));
         let memory = &store.data().memory;
         let (memory_peak, memory_denied) = (memory.peak as u64, memory.denied);
         let outcome = match raw {
-            Err(_elapsed) => Err(timeout()),
+            Err(DeadlinePassed) => Err(timeout()),
             Ok(Err(err)) => Err(with_panic(classify(&err, memory_denied, limits), &log)),
             Ok(Ok(Err(fault))) => Err(fault),
             Ok(Ok(Ok(output))) => Ok(output),
@@ -199,6 +230,7 @@ impl PluginInner {
                 memory_peak,
                 memory_limit: limits.memory_bytes,
                 elapsed,
+                timings,
                 prewarmed,
                 timeout: limits.timeout(),
                 output_bytes: 0,
@@ -411,11 +443,12 @@ fn classify(err: &wasmtime::Error, memory_denied: bool, limits: &Limits) -> Faul
     if memory_denied {
         return memory_fault(limits);
     }
-    if err
-        .downcast_ref::<wasmtime::PoolConcurrencyLimitError>()
-        .is_some()
-    {
-        return Fault::new(FaultKind::Overloaded, "no free sandbox slot");
+    if let Some(full) = err.downcast_ref::<wasmtime::PoolConcurrencyLimitError>() {
+        // wasmtime's words name the limit (core instances, memories, …).
+        return Fault::new(
+            FaultKind::Overloaded,
+            format!("no free sandbox slot: {full}"),
+        );
     }
     Fault::new(FaultKind::Trap, shorten(format!("{err:#}")))
 }

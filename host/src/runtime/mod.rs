@@ -6,6 +6,7 @@
 //! - `cache`: compiled artifacts on disk ([`ArtifactCache`]).
 //! - [`call`](Call): what a sandbox is asked.
 //! - `invocation`: one store per call, the limits, trap classification.
+//! - `guest_clock`: the guest's own time, which its deadline counts.
 //! - [`limits`]: fuel, memory, deadline, output and log limits.
 //! - `log_capture`, `sandbox`: the store's state and the `log`/`config` imports.
 //! - [`outbound`]: the outbound-HTTP import (granted hosts only).
@@ -13,6 +14,8 @@
 //! - [`context`]: what a call brings in (its shop, Bold's API for it).
 //! - `private_dir`: directories and files only the host's user may use
 //!   (the artifact cache, the SQLite outbox).
+//! - [`shape`](SandboxShape): what one sandbox of a component takes from
+//!   the pool (core instances, memories), read before compiling.
 //! - `spare`: sandboxes instantiated ahead of the next call.
 //! - [`threads`]: the sandbox threads ([`SandboxPool`]).
 
@@ -22,12 +25,14 @@ mod cache;
 mod call;
 pub mod context;
 mod engine;
+mod guest_clock;
 mod invocation;
 pub mod limits;
 mod log_capture;
 pub mod outbound;
 pub(crate) mod private_dir;
 mod sandbox;
+mod shape;
 mod spare;
 pub mod threads;
 
@@ -42,10 +47,11 @@ pub use cache::{ArtifactCache, CacheError, CacheOutcome};
 pub use call::{BoldCall, Call};
 pub use context::{BoldApiAccess, CallContext, NoBoldApi, ShopInfo};
 pub use engine::{EPOCH_TICK, EngineSettings};
-pub use invocation::{Invocation, Output, Report};
+pub use invocation::{Invocation, Output, Report, Timings};
 pub use limits::Limits;
 pub use log_capture::{InvocationLog, LogLevel};
 pub use private_dir::PrivateDirError;
+pub use shape::{SandboxShape, ShapeError};
 pub use threads::SandboxPool;
 
 use bindings::CheckoutPluginPre;
@@ -110,6 +116,9 @@ pub enum LoadError {
     /// The component does not compile.
     #[error("the component does not compile: {0}")]
     Compile(String),
+    /// A sandbox of the component would not fit in the engine's pool.
+    #[error("{0}")]
+    TooLargeForPool(String),
     /// The component satisfies neither the `checkout-plugin` nor the
     /// `platform-connector` world (missing exports, imports the host does
     /// not provide, wrong types).
@@ -152,6 +161,8 @@ pub struct Runtime {
     outbound: OutboundClient,
     /// Spare sandboxes allowed across all plugins; `None` = no spares.
     spares: Option<Arc<SpareBudget>>,
+    /// The pool's room for each sandbox.
+    room: SandboxShape,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -182,12 +193,19 @@ impl Runtime {
         // find free slots (a pool of under 4 keeps none).
         let max_spares = usize::try_from(settings.max_concurrent_instances / 4).unwrap_or(0);
         let spares = (settings.prewarm && max_spares > 0).then(|| SpareBudget::new(max_spares));
+        tracing::debug!(
+            room = ?settings.sandbox,
+            keep_resident = settings.keep_resident(),
+            pagemap_scan = settings.pagemap(),
+            "engine pool"
+        );
         Ok(Self {
             engine,
             linker,
             cache,
             outbound,
             spares,
+            room: settings.sandbox,
         })
     }
 
@@ -216,6 +234,10 @@ impl Runtime {
     pub fn load_bytes(&self, wasm: &[u8], settings: PluginSettings) -> Result<Plugin, LoadError> {
         let started = Instant::now();
         check_component_header(wasm)?;
+        SandboxShape::of_component(wasm)
+            .map_err(|e| LoadError::NotAComponent(e.to_string()))?
+            .fits_in(&self.room)
+            .map_err(LoadError::TooLargeForPool)?;
         let (component, cache) = self.compile(wasm)?;
         let instance_pre = self
             .linker
@@ -275,6 +297,17 @@ impl Runtime {
             unsafe { Component::deserialize(&self.engine, &artifact) }.map_err(compile_err)?;
         Ok((component, CacheOutcome::Compiled))
     }
+}
+
+/// The shapes of the components at `paths`, to size an engine's pool for
+/// them ([`EngineSettings::fit`]). Files that cannot be read or parsed are
+/// left out: loading them reports the problem.
+pub fn component_shapes<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Vec<SandboxShape> {
+    paths
+        .into_iter()
+        .filter_map(|path| std::fs::read(path).ok())
+        .filter_map(|wasm| SandboxShape::of_component(&wasm).ok())
+        .collect()
 }
 
 /// Tells a component from a core module (or anything else) before compiling,

@@ -41,8 +41,12 @@ impl SandboxPool {
         hold: H,
     ) -> Invocation {
         let limits = plugin.limits().clone();
+        let spawned = std::time::Instant::now();
         let mut task = AbortOnDrop(self.handle.spawn(async move {
-            let invocation = plugin.invoke_with(&call, context).await;
+            // Waiting for a sandbox thread is the host's time, not the guest's.
+            let queued = spawned.elapsed();
+            let mut invocation = plugin.invoke_with(&call, context).await;
+            invocation.report.timings.waited += queued;
             drop(hold);
             invocation
         }));

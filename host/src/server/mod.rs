@@ -6,6 +6,8 @@
 //!   bounded drain on shutdown.
 //! - [`loader`](loader::Loader): manifest → plugin entry; start-up and reload.
 //! - `reload`: the file watcher and SIGHUP.
+//! - `tls`: HTTPS on the plugin listener (`[tls]`), its certificate
+//!   reloaded when the files change.
 //! - `outbox`: opening the notification outbox, and its lock.
 //! - [`state`]: opening the installed shops (the install flow).
 //! - `shutdown`: the signals that stop the server.
@@ -18,6 +20,7 @@ mod outbox;
 mod reload;
 mod shutdown;
 pub mod state;
+mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -91,6 +94,9 @@ pub enum ServeError {
     /// The installed shops could not be opened.
     #[error("{0}")]
     State(#[from] StateOpenError),
+    /// rustls refused the TLS settings (not expected with ring).
+    #[error("cannot set up TLS: {0}")]
+    TlsSetup(String),
     /// `--dev`: the folder of failing requests cannot be created.
     #[error("cannot create {path}: {source}")]
     DevDir {
@@ -128,6 +134,15 @@ pub async fn run(mut config: HostConfig, options: ServeOptions) -> Result<(), Se
         native_handlers,
         dev,
     } = options;
+    // `[tls]`: the files are read before anything else starts, so that a
+    // missing file or a key that is not the certificate's stops start-up.
+    let tls = match (&config.tls, config.load_tls()?) {
+        (Some(settings), Some(first)) => Some(
+            tls::Certificates::new(settings.clone(), first)
+                .map_err(|e| ServeError::TlsSetup(e.to_string()))?,
+        ),
+        _ => None,
+    };
     let addr = listen_override.unwrap_or(config.listen);
     let listener = bind(addr).await?;
     let bound = listener.local_addr().map_err(ServeError::LocalAddr)?;
@@ -137,9 +152,11 @@ pub async fn run(mut config: HostConfig, options: ServeOptions) -> Result<(), Se
         None => None,
     };
 
+    config.fit_engine_to_components();
     let runtime = Runtime::new(&config.engine, Some(ArtifactCache::new(config.cache_dir())))?;
     let registry = Arc::new(Registry::new());
     let metrics = Arc::new(Metrics::new());
+    metrics.count_dropped_log_lines(logging::dropped_lines);
     let loader = Arc::new(Loader {
         runtime,
         registry: registry.clone(),
@@ -237,20 +254,28 @@ pub async fn run(mut config: HostConfig, options: ServeOptions) -> Result<(), Se
             tracing::info!(%addr, "admin listener (health, readiness, metrics)");
         }
         let http = config.http.clone();
-        tokio::spawn(listener::serve(listener, router, http, async move {
+        // Plain HTTP: the admin listener is for the operator's network.
+        tokio::spawn(listener::serve(listener, router, http, None, async move {
             let _ = stop.wait_for(|stop| *stop).await;
         }))
     });
 
+    if let Some(certificates) = &tls {
+        tls::spawn_reloader(certificates.clone());
+    }
+    // The stdout line stays `listening on <addr>` (tests and scripts read
+    // it); the log line says the scheme.
     println!("listening on {bound}");
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    tracing::info!(addr = %bound, plugins = registry.entries().len(), "serving");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(addr = %bound, scheme, plugins = registry.entries().len(), "serving");
 
     listener::serve(
         listener,
         main_router,
         config.http.clone(),
+        tls,
         shutdown::shutdown_signal(),
     )
     .await;

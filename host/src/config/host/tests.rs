@@ -130,9 +130,9 @@ pagemap_scan = true
     assert_eq!(config.log.format, LogFormat::Json);
     assert_eq!(config.engine.max_memory_bytes, 128 << 20);
     assert_eq!(config.engine.max_concurrent_instances, 16);
-    assert_eq!(config.engine.memory_keep_resident, 0);
+    assert_eq!(config.engine.memory_keep_resident, Some(0));
     assert_eq!(config.engine.max_wasm_stack, 256 << 10);
-    assert!(config.engine.prewarm && config.engine.pagemap_scan);
+    assert!(config.engine.prewarm && config.engine.pagemap_scan == Some(true));
 
     let a = &config.plugin("a").unwrap().manifest;
     assert_eq!(a.limits.timeout_ms, 40);

@@ -11,6 +11,8 @@ mod connector_auth;
 mod connector_load;
 mod http_limits;
 mod install;
+mod other_languages;
 mod reload;
 mod scaffold;
 mod server;
+mod tls;
