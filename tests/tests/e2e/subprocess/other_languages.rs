@@ -48,6 +48,8 @@ fn javascript_and_python_answer_like_rust_under_invoke() {
         r#"{"type":"inventory","items":[{"sku":"a","quantity":2},{"sku":"b","quantity":1,"x":[]}]}"#,
     )
     .expect("write");
+    let orders = dir.path().join("orders.json");
+    std::fs::write(&orders, r#"{"data":{"type":"fulfilled","id":7}}"#).expect("write");
     let fixture = |name: &str| Path::new(FIXTURES).join(format!("{name}.json"));
     let cases: Vec<(std::path::PathBuf, Vec<&str>)> = vec![
         (fixture("initialize_checkout"), vec![]),
@@ -57,7 +59,7 @@ fn javascript_and_python_answer_like_rust_under_invoke() {
             inventory.clone(),
             vec!["--override", "inventory", "--config", "stock=7"],
         ),
-        (fixture("app_hook"), vec!["--webhook", "orders"]),
+        (orders.clone(), vec!["--webhook", "orders"]),
     ];
     for (body, args) in &cases {
         let (code, rust, err) = invoke(EXAMPLE_CHECKOUT, body, args);
