@@ -435,6 +435,21 @@ class BoldApiError(_KindError):
         return HandlerError.failed(message)
 
 
+def _parse_i64(text: str) -> int:
+    """An `i64` as Rust's `str::parse` reads it, with its messages."""
+    if not text:
+        raise ValueError("cannot parse integer from empty string")
+    digits = text[1:] if text[0] in "+-" else text
+    if not digits or not all("0" <= c <= "9" for c in digits):
+        raise ValueError("invalid digit found in string")
+    n = int(text, 10)
+    if n > 2**63 - 1:
+        raise ValueError("number too large to fit in target type")
+    if n < -(2**63):
+        raise ValueError("number too small to fit in target type")
+    return n
+
+
 def _parse_config(key: str, value: str, default: Any, parse: Optional[Callable[[str], Any]]) -> Any:
     text = value.strip()
     try:
@@ -445,16 +460,15 @@ def _parse_config(key: str, value: str, default: Any, parse: Optional[Callable[[
                 return text == "true"
             raise ValueError("provided string was not `true` or `false`")
         if isinstance(default, int):
-            if not text.isascii() or "_" in text:
-                raise ValueError("invalid digit found in string")
-            return int(text, 10)
+            return _parse_i64(text)
         if isinstance(default, float):
             return float(text)
         if isinstance(default, str):
             return text
         return type(default)(text)
     except (ValueError, TypeError) as e:
-        raise HandlerError.failed(f"config `{key}`: invalid value {value!r}: {e}") from None
+        shown = json.dumps(value, ensure_ascii=False)
+        raise HandlerError.failed(f"config `{key}`: invalid value {shown}: {e}") from None
 
 
 class Host:

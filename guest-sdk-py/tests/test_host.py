@@ -25,7 +25,7 @@ class Config(unittest.TestCase):
         self.assertEqual(host.config_or("price", "x"), "cheap")
         with self.assertRaises(Failed) as caught:
             host.config_or("price", 0)
-        self.assertIn("config `price`: invalid value 'cheap'", caught.exception.message)
+        self.assertEqual(caught.exception.message, 'config `price`: invalid value "cheap": invalid digit found in string')
         with self.assertRaises(Failed):
             host.config_or("price", False)
         self.assertEqual(host.config_or("stock", 0, parse=lambda s: int(s) * 2), 10)

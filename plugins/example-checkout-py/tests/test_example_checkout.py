@@ -149,8 +149,9 @@ class InventoryOverride(unittest.TestCase):
             self.assertEqual(caught.exception.kind, "invalid_input", bad)
         with self.assertRaises(HandlerError) as caught:
             run_override(PLUGIN, "inventory", '{"items":[]}', TestHost().with_config("stock", "many"))
-        self.assertEqual(caught.exception.kind, "failed")
-        self.assertIn("stock", caught.exception.message)
+        # The Rust plugin's words exactly.
+        self.assertEqual(caught.exception, HandlerError.failed(
+            'config `stock`: invalid value "many": invalid digit found in string'))
 
     def test_other_overrides_are_unsupported(self):
         with self.assertRaises(HandlerError) as caught:
