@@ -6,6 +6,8 @@
 #   guest-sdk-js/               @checkout-plugin/sdk: npm ci, node --test
 #   plugins/example-checkout-js npm ci, node --test,
 #                               npm run build -> target/js/example_checkout_js.wasm
+#   tests/guests/thrower-js     npm ci, npm run build -> target/js/thrower_js.wasm
+#                               (a test guest that throws, for the e2e tests)
 #
 # `npm ci` runs only when a package's node_modules is missing or its
 # package.json / package-lock.json changed since the last install (a hash
@@ -37,6 +39,7 @@ install() {
 # node_modules hold the build tools.
 install guest-sdk-js
 install plugins/example-checkout-js
+install tests/guests/thrower-js
 
 echo "== guest-sdk-js: node --test"
 (cd guest-sdk-js && node --test test/*.test.js)
@@ -45,3 +48,6 @@ echo "== plugins/example-checkout-js: node --test"
 
 echo "== plugins/example-checkout-js: build"
 (cd plugins/example-checkout-js && npm run --silent build)
+
+echo "== tests/guests/thrower-js: build"
+(cd tests/guests/thrower-js && npm run --silent build)

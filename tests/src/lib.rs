@@ -50,6 +50,12 @@ pub mod other_languages {
         )
     }
 
+    /// `tests/guests/thrower-js`, which throws by event name (see its
+    /// source), built with componentize-js.
+    pub fn thrower_js() -> String {
+        built("target/js/thrower_js.wasm", "scripts/build-js-guests.sh")
+    }
+
     /// `plugins/example-checkout-py`, built with componentize-py.
     pub fn example_checkout_py() -> String {
         built(

@@ -7,6 +7,7 @@
 //! public_url = "http://localhost:8080" # default "http://<listen>"
 //! admin_listen = "127.0.0.1:9090"      # default: /metrics on the main listener
 //! data_dir = "../target/plugin-host"   # default "./plugin-host-data"
+//! cache_dir = "/var/cache/plugin-host" # compiled components; default <data_dir>/cache
 //! plugins = ["example-checkout/plugin.toml"]
 //! plugin_dir = "plugins.d"             # every plugins.d/*/plugin.toml
 //! sandbox_threads = 2                  # default: available parallelism
@@ -192,6 +193,7 @@ struct RawHostConfig {
     public_url: Option<String>,
     admin_listen: Option<SocketAddr>,
     data_dir: Option<PathBuf>,
+    cache_dir: Option<PathBuf>,
     #[serde(default)]
     plugins: Vec<PathBuf>,
     plugin_dir: Option<PathBuf>,
@@ -257,6 +259,8 @@ pub struct HostConfig {
     pub admin_listen: Option<SocketAddr>,
     /// The data directory (see [`HostConfig::cache_dir`]).
     pub data_dir: PathBuf,
+    /// `cache_dir`, resolved against the host file, when set.
+    cache_dir_set: Option<PathBuf>,
     /// The manifests listed in `plugins`, resolved against the host file.
     pub plugin_files: Vec<PathBuf>,
     /// The `plugin_dir`, resolved against the host file.
@@ -357,6 +361,7 @@ impl HostConfig {
             public_url_set,
             admin_listen: raw.admin_listen,
             data_dir,
+            cache_dir_set: raw.cache_dir.map(|d| resolve(base, &d)),
             plugin_files: raw.plugins.iter().map(|p| resolve(base, p)).collect(),
             plugin_dir: raw.plugin_dir.map(|d| resolve(base, &d)),
             sandbox_threads,
@@ -511,9 +516,14 @@ impl HostConfig {
         Ok(paths)
     }
 
-    /// Where compiled artifacts are cached: `<data_dir>/cache`.
+    /// Where compiled artifacts are cached: `cache_dir`, default
+    /// `<data_dir>/cache`. Several hosts (or `invoke`, with
+    /// `PLUGIN_HOST_CACHE_DIR`) may share one: entries are keyed by the
+    /// component's hash and the engine, and written atomically.
     pub fn cache_dir(&self) -> PathBuf {
-        self.data_dir.join("cache")
+        self.cache_dir_set
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("cache"))
     }
 
     /// Sizes the engine's pool for the components the plugins name (read

@@ -100,6 +100,7 @@ listen = "0.0.0.0:9000"
 public_url = "https://plugins.example.com/"
 admin_listen = "127.0.0.1:9090"
 data_dir = "data"
+cache_dir = "shared-cache"
 plugins = ["a/plugin.toml"]
 sandbox_threads = 3
 watch = false
@@ -125,6 +126,7 @@ pagemap_scan = true
     assert_eq!(config.public_url, "https://plugins.example.com");
     assert_eq!(config.admin_listen, Some("127.0.0.1:9090".parse().unwrap()));
     assert_eq!(config.data_dir, setup.dir.path().join("data"));
+    assert_eq!(config.cache_dir(), setup.dir.path().join("shared-cache"));
     assert_eq!(config.sandbox_threads, 3);
     assert!(!config.watch);
     assert_eq!(config.log.format, LogFormat::Json);

@@ -15,8 +15,44 @@ use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_plugin-host-under-test");
 
+/// Compiles the JavaScript and Python components into the shared test
+/// cache once, one after the other, before any test here uses them: each is
+/// 12–19 MB, 20–70 s to compile on a busy 2-core machine, and tests running
+/// side by side would otherwise each compile them at once.
+fn warm() {
+    static WARM: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    let mut done = WARM.lock().unwrap_or_else(|e| e.into_inner());
+    if *done {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let body = dir.path().join("event.json");
+    std::fs::write(&body, r#"{"event":"warm_up"}"#).expect("write");
+    for component in [
+        example_checkout_js(),
+        example_checkout_py(),
+        plugin_tests::other_languages::thrower_js(),
+    ] {
+        let out = Command::new(BIN)
+            .arg("invoke")
+            .arg(&component)
+            .arg(&body)
+            .args(["--timeout", "10000"])
+            .env("PLUGIN_HOST_CACHE_DIR", support::test_cache_dir())
+            .output()
+            .expect("run plugin-host invoke");
+        assert!(
+            out.status.success(),
+            "{component}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    *done = true;
+}
+
 /// `plugin-host invoke <component> <body> <args>`: (exit code, stdout, stderr).
 fn invoke(component: &str, body: &Path, args: &[&str]) -> (i32, String, String) {
+    warm();
     let out = Command::new(BIN)
         .arg("invoke")
         .arg(component)
@@ -103,6 +139,33 @@ fn an_exception_in_javascript_or_python_is_a_handler_error() {
     }
 }
 
+#[test]
+fn whatever_javascript_throws_is_a_handler_error_not_a_trap() {
+    let thrower = plugin_tests::other_languages::thrower_js();
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (event, expected) in [
+        (
+            "type_error",
+            "error: handler_error: TypeError: can't access property \"actions\", missing is undefined",
+        ),
+        ("throw_string", "error: handler_error: plain string thrown"),
+        (
+            "async_rejection",
+            "error: handler_error: RangeError: rejected later",
+        ),
+        (
+            "handler_error",
+            "error: handler_error: invalid input: cart: empty",
+        ),
+    ] {
+        let body = dir.path().join(format!("{event}.json"));
+        std::fs::write(&body, format!(r#"{{"event":"{event}"}}"#)).expect("write");
+        let (code, out, err) = invoke(&thrower, &body, &[]);
+        assert_eq!((code, out.as_str()), (1, ""), "{event}: {err}");
+        assert_eq!(last_line(&err), expected, "{event}: {err}");
+    }
+}
+
 fn last_line(text: &str) -> &str {
     text.lines().last().unwrap_or_default()
 }
@@ -123,7 +186,13 @@ fn serve_all(dir: &Path) -> (TestServer, [(&'static str, String); 3]) {
             )
         })
         .collect();
-    let host = write_config(dir, &specs, "");
+    // The artifacts `invoke` compiled (`warm`), not a compile per server.
+    let cache = format!(
+        "cache_dir = {:?}\n",
+        support::test_cache_dir().display().to_string()
+    );
+    let host = write_config(dir, &specs, &cache);
+    warm();
     (TestServer::start(BIN, &host, &specs, &[]), ids)
 }
 
@@ -203,4 +272,32 @@ async fn thirty_two_connections_meet_no_deadline() {
             "{id}: {metrics}"
         );
     }
+}
+
+#[test]
+fn a_pool_too_small_for_python_names_the_limit() {
+    use plugin_host::runtime::{
+        EngineSettings, PluginSettings, Runtime, SandboxShape, component_shapes,
+    };
+    let python = example_checkout_py();
+    let shapes = component_shapes([Path::new(&python)]);
+    assert_eq!(shapes.len(), 1);
+    assert_eq!(shapes[0].core_instances, 14, "{:?}", shapes[0]);
+    assert!(shapes[0].initial_memory_bytes > 8 << 20, "{:?}", shapes[0]);
+
+    // An engine sized before the Python plugin was known (a reload adding
+    // it, say) refuses it before compiling, naming the limit.
+    let small = Runtime::new(&EngineSettings::default(), None).expect("runtime");
+    let err = small
+        .load_file(Path::new(&python), PluginSettings::default())
+        .expect_err("does not fit");
+    let text = err.to_string();
+    assert!(
+        text.contains("needs 14 core instances") && text.contains("sized for 8"),
+        "{text}"
+    );
+    let mut fitted = EngineSettings::default();
+    fitted.fit(shapes);
+    assert_eq!(fitted.sandbox.core_instances, 14);
+    assert!(fitted.sandbox.core_instances > SandboxShape::MINIMUM.core_instances);
 }
