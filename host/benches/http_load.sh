@@ -132,7 +132,9 @@ echo "wrk: $THREADS thread(s), $CONNECTIONS connections, $DURATION per run, $ROU
 echo "logs: sandboxed and native at ${LEVEL:-the default level (info)}, format $LOG_FORMAT; sandboxed-nolog at warn"
 printf '%-15s %10s %9s %9s %9s %7s %7s\n' server req/s p50_ms p99_ms p99.9_ms non2xx errors
 best_s=0; best_n=0; best_q=0
+PAIRS=""   # per round: "sandboxed nolog native"
 for round in $(seq 1 "$ROUNDS"); do
+  row=""
   for which in sandboxed sandboxed-nolog native; do
     case $which in sandboxed) addr=$SANDBOXED ;; sandboxed-nolog) addr=$QUIET ;; native) addr=$NATIVE ;; esac
     read -r rps p50 p99 p999 non2xx errs < <(run "$addr")
@@ -142,11 +144,24 @@ for round in $(seq 1 "$ROUNDS"); do
       sandboxed-nolog) [ "$rps" -gt "$best_q" ] && best_q=$rps ;;
       native) [ "$rps" -gt "$best_n" ] && best_n=$rps ;;
     esac
+    row="$row $rps"
   done
+  PAIRS="$PAIRS$row
+"
 done
 awk -v s="$best_s" -v n="$best_n" -v q="$best_q" 'BEGIN {
-  printf "best req/s: sandboxed %d, sandboxed-nolog %d, native %d\n", s, q, n
-  printf "ratio sandboxed/native %.2f; logs on/off %.3f\n", s / n, s / q }'
+  printf "best req/s: sandboxed %d, sandboxed-nolog %d, native %d\n", s, q, n }'
+# The machine is noisy: ratios of the runs of one round (back to back), and
+# their median, say more than ratios of bests.
+printf '%s' "$PAIRS" | awk 'NF == 3 {
+    sn[NR] = $1 / $3; lq[NR] = $1 / $2
+    printf "round %d: sandboxed/native %.3f, logs on/off %.3f\n", NR, sn[NR], lq[NR]
+  }
+  function median(a, n,   i, j, t) {
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  END { printf "median of rounds: ratio sandboxed/native %.2f; logs on/off %.3f\n", median(sn, NR), median(lq, NR) }'
 echo "log lines written: sandboxed $(wc -l < "$WORK/sandboxed.err"), sandboxed-nolog $(wc -l < "$WORK/sandboxed-nolog.err")"
 
 if [ "$HALF_PEAK" = 1 ]; then
