@@ -63,18 +63,22 @@ impl GuestClock {
             let now = Instant::now();
             let started = *self.started.get_or_insert(now);
             self.waited += self.stamp.take_wait(now, cx.waker());
-            let deadline = started + self.budget + self.waited;
-            if now >= deadline {
-                return Poll::Ready(Err(DeadlinePassed));
-            }
-            if armed_for != Some(deadline) {
-                timer.as_mut().reset(deadline.into());
-                armed_for = Some(deadline);
-            }
-            // The timer wakes the task itself; the guest's wake-ups go
-            // through the stamp, which notes when they happened.
-            if timer.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(Err(DeadlinePassed));
+            // A budget past what `Instant` can hold (`invoke --timeout
+            // <huge>`) is no deadline at all.
+            let deadline = started.checked_add(self.budget.saturating_add(self.waited));
+            if let Some(deadline) = deadline {
+                if now >= deadline {
+                    return Poll::Ready(Err(DeadlinePassed));
+                }
+                if armed_for != Some(deadline) {
+                    timer.as_mut().reset(deadline.into());
+                    armed_for = Some(deadline);
+                }
+                // The timer wakes the task itself; the guest's wake-ups go
+                // through the stamp, which notes when they happened.
+                if timer.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Err(DeadlinePassed));
+                }
             }
             let mut guest_cx = Context::from_waker(&self.waker);
             future.as_mut().poll(&mut guest_cx).map(Ok)
@@ -202,6 +206,15 @@ mod tests {
         let done = clock.run(tokio::time::sleep(Duration::from_secs(10))).await;
         assert_eq!(done, Err(DeadlinePassed));
         assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_budget_too_large_for_a_deadline_is_no_deadline() {
+        let mut clock = GuestClock::new(Duration::MAX);
+        assert_eq!(
+            clock.run(busy_yields(3, Duration::from_millis(1))).await,
+            Ok(())
+        );
     }
 
     #[tokio::test(flavor = "current_thread")]
