@@ -46,17 +46,15 @@ class Message {
   }
 }
 
-/** An outbound HTTP request; mirrors the WIT `outbound-http.request`. */
-export class HttpRequest extends Message {
+/** What `HttpRequest` and `BoldApiRequest` share: method, headers, body, their builders. */
+class Request extends Message {
   /**
    * @param {string} method upper-cased here
-   * @param {string} url an absolute http(s) URL on a host the manifest grants
-   * @param {{headers?: [string, string][] | Record<string, string>, body?: string | Uint8Array}} [init]
+   * @param {{headers?: [string, string][] | Record<string, string>, body?: string | Uint8Array}} init
    */
-  constructor(method, url, init = {}) {
+  constructor(method, init) {
     super();
     this.method = String(method).toUpperCase();
-    this.url = String(url);
     this.headers = headerPairs(init.headers);
     this.body = bytes(init.body);
   }
@@ -81,6 +79,19 @@ export class HttpRequest extends Message {
     } catch (e) {
       throw HandlerError.invalidInput(`request body: ${e.message}`);
     }
+  }
+}
+
+/** An outbound HTTP request; mirrors the WIT `outbound-http.request`. */
+export class HttpRequest extends Request {
+  /**
+   * @param {string} method upper-cased here
+   * @param {string} url an absolute http(s) URL on a host the manifest grants
+   * @param {{headers?: [string, string][] | Record<string, string>, body?: string | Uint8Array}} [init]
+   */
+  constructor(method, url, init = {}) {
+    super(method, init);
+    this.url = String(url);
   }
 
   /** The WIT value. */
@@ -159,37 +170,15 @@ export const MAX_PATH_BYTES = 8 * 1024;
 const PCHAR = "-._~!$&'()*+,;=:@";
 
 /** A request to Bold's API for the call's shop; mirrors the WIT `bold-api.request`. */
-export class BoldApiRequest extends Message {
+export class BoldApiRequest extends Request {
   /**
    * @param {string} method upper-cased here
    * @param {string} path below `/api/v1/{platform}/{shop}/`, no leading `/`, e.g. `orders/abc123`
    * @param {{headers?: [string, string][] | Record<string, string>, body?: string | Uint8Array}} [init]
    */
   constructor(method, path, init = {}) {
-    super();
-    this.method = String(method).toUpperCase();
+    super(method, init);
     this.path = String(path);
-    this.headers = headerPairs(init.headers);
-    this.body = bytes(init.body);
-  }
-
-  withHeader(name, value) {
-    this.headers.push([String(name), String(value)]);
-    return this;
-  }
-
-  withJson(value) {
-    this.body = encoder.encode(JSON.stringify(value));
-    if (this.header('content-type') === undefined) this.headers.push(['content-type', JSON_TYPE]);
-    return this;
-  }
-
-  json() {
-    try {
-      return JSON.parse(this.text());
-    } catch (e) {
-      throw HandlerError.invalidInput(`request body: ${e.message}`);
-    }
   }
 
   /**

@@ -84,41 +84,43 @@ def _json_bytes(value: Any) -> bytes:
     )
 
 
-@dataclass
-class HttpRequest:
-    """An outbound HTTP request (`method` in upper case, an absolute
-    `url`)."""
+_Request = TypeVar("_Request", bound="_RequestParts")
+
+
+class _RequestParts:
+    """What `HttpRequest` and `BoldApiRequest` share: `method`, `headers`
+    and `body`, their builders and readers. A subclass says which error a
+    malformed request raises (`_invalid_request`)."""
 
     method: str
-    url: str
-    headers: Headers = field(default_factory=list)
-    body: bytes = b""
+    headers: Headers
+    body: bytes
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()
         self.headers = [(str(n), str(v)) for n, v in self.headers]
         self.body = _to_bytes(self.body)
 
-    @classmethod
-    def get(cls, url: str) -> "HttpRequest":
-        return cls("GET", url)
+    @staticmethod
+    def _invalid_request(reason: str) -> Exception:
+        raise NotImplementedError
 
-    def with_header(self, name: str, value: str) -> "HttpRequest":
+    def with_header(self: _Request, name: str, value: str) -> _Request:
         self.headers.append((name, value))
         return self
 
-    def with_body(self, body: Union[bytes, str]) -> "HttpRequest":
+    def with_body(self: _Request, body: Union[bytes, str]) -> _Request:
         self.body = _to_bytes(body)
         return self
 
-    def with_json(self, value: Any) -> "HttpRequest":
+    def with_json(self: _Request, value: Any) -> _Request:
         """The body as JSON, with `content-type: application/json` unless
-        given. A value `json` cannot encode raises `HttpError`
+        given. A value `json` cannot encode raises the request's error
         (`invalid_request`)."""
         try:
             self.body = _json_bytes(value)
         except (TypeError, ValueError) as e:
-            raise HttpError.invalid_request(f"JSON body: {e}") from None
+            raise self._invalid_request(f"JSON body: {e}") from None
         if self.header("content-type") is None:
             self.headers.append(("content-type", JSON))
         return self
@@ -135,6 +137,25 @@ class HttpRequest:
 
     def text(self) -> str:
         return self.body.decode("utf-8", "replace")
+
+
+@dataclass
+class HttpRequest(_RequestParts):
+    """An outbound HTTP request (`method` in upper case, an absolute
+    `url`)."""
+
+    method: str
+    url: str
+    headers: Headers = field(default_factory=list)
+    body: bytes = b""
+
+    @classmethod
+    def get(cls, url: str) -> "HttpRequest":
+        return cls("GET", url)
+
+    @staticmethod
+    def _invalid_request(reason: str) -> Exception:
+        return HttpError.invalid_request(reason)
 
     def __repr__(self) -> str:
         names = [n for n, _ in self.headers]
@@ -314,7 +335,7 @@ def check_path(path: str) -> None:
 
 
 @dataclass
-class BoldApiRequest:
+class BoldApiRequest(_RequestParts):
     """A request to Bold's API for the call's shop: `path` below
     `/api/v1/{platform}/{shop}/`, e.g. `orders/abc123/shipping_lines`."""
 
@@ -323,43 +344,13 @@ class BoldApiRequest:
     headers: Headers = field(default_factory=list)
     body: bytes = b""
 
-    def __post_init__(self) -> None:
-        self.method = self.method.upper()
-        self.headers = [(str(n), str(v)) for n, v in self.headers]
-        self.body = _to_bytes(self.body)
-
     @classmethod
     def get(cls, path: str) -> "BoldApiRequest":
         return cls("GET", path)
 
-    def with_header(self, name: str, value: str) -> "BoldApiRequest":
-        self.headers.append((name, value))
-        return self
-
-    def with_body(self, body: Union[bytes, str]) -> "BoldApiRequest":
-        self.body = _to_bytes(body)
-        return self
-
-    def with_json(self, value: Any) -> "BoldApiRequest":
-        try:
-            self.body = _json_bytes(value)
-        except (TypeError, ValueError) as e:
-            raise BoldApiError.invalid_request(f"JSON body: {e}") from None
-        if self.header("content-type") is None:
-            self.headers.append(("content-type", JSON))
-        return self
-
-    def header(self, name: str) -> Optional[str]:
-        return _find_header(self.headers, name)
-
-    def json(self) -> Any:
-        try:
-            return json.loads(self.body)
-        except ValueError as e:
-            raise HandlerError.invalid_input(f"request body: {e}") from None
-
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
+    @staticmethod
+    def _invalid_request(reason: str) -> Exception:
+        return BoldApiError.invalid_request(reason)
 
     def check(self) -> None:
         """Checks the request as the host does before sending it; raises
