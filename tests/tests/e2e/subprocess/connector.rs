@@ -382,7 +382,8 @@ async fn a_connector_call_whose_caller_leaves_still_commits_its_notifications() 
         platform.requests(),
         ["POST /customers/4242/addresses", "GET /customers/4242"]
     );
-    let logs = server.logs();
+    server.wait_for_log("request cancelled");
+    let logs = server.wait_for_log("499");
     assert!(
         logs.contains("request cancelled") && logs.contains("499"),
         "{logs}"
@@ -831,11 +832,8 @@ async fn a_host_whose_outbox_cannot_open_starts_and_opens_it_once_it_can() {
     let refused = platform_webhook(&client, &server, "product-updated", &body).await;
     assert_eq!(refused.status(), 503, "{}", server.logs());
     assert_eq!(refused.headers()["retry-after"], "1");
-    assert!(
-        server.logs().contains("the outbox cannot be opened"),
-        "{}",
-        server.logs()
-    );
+    let logs = server.wait_for_log("the outbox cannot be opened");
+    assert!(logs.contains("the outbox cannot be opened"), "{logs}");
 
     std::fs::remove_file(&blocker).expect("unblock");
     assert_eq!(

@@ -196,11 +196,8 @@ async fn sighup_reloads_a_changed_manifest() {
     server.signal("HUP");
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(current_answer(&server).await, Some("example-checkout"));
-    assert!(
-        server.logs().contains("reload refused"),
-        "{}",
-        server.logs()
-    );
+    let logs = server.wait_for_log("reload refused");
+    assert!(logs.contains("reload refused"), "{logs}");
     server.signal("TERM");
     assert!(
         server

@@ -290,7 +290,7 @@ async fn faults_get_the_plugins_on_error_answer() {
         metrics.contains(r#"plugin_host_faults_total{plugin="hostile",kind="trap"} 1"#),
         "{metrics}"
     );
-    let logs = server.logs();
+    let logs = server.wait_for_log("fault=");
     assert!(
         logs.contains("fault=\"trap\"") || logs.contains("fault=trap"),
         "{logs}"
@@ -389,7 +389,7 @@ async fn readiness_health_and_metrics() {
         );
     }
     assert!(
-        server.logs().contains("broken"),
+        server.wait_for_log("broken").contains("broken"),
         "the log says why a plugin failed"
     );
 }

@@ -188,7 +188,11 @@ async fn a_signed_event_over_https_and_a_renewed_certificate_served_without_rest
         refused.is_err(),
         "a client trusting only the old certificate is refused"
     );
-    assert!(server.logs().contains("TLS certificate reloaded"));
+    assert!(
+        server
+            .wait_for_log("TLS certificate reloaded")
+            .contains("TLS certificate reloaded")
+    );
     assert!(
         server.wait(Duration::ZERO).is_none(),
         "the same process serves"
