@@ -173,7 +173,9 @@ impl TestServer {
         format!("http://{}{path}", self.addr)
     }
 
-    /// What the server logged so far.
+    /// What the server logged so far. The host writes its log every 20 ms,
+    /// so a line can arrive after the response it belongs to: to expect a
+    /// line, use [`TestServer::wait_for_log`].
     pub fn logs(&self) -> String {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
     }
