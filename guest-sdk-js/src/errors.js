@@ -107,37 +107,46 @@ function describe(kind, detail) {
 }
 
 /**
- * Why an outbound HTTP request got no response; mirrors the WIT
- * `outbound-http.error`. Any status is a response, never an HttpError.
- * Uncaught, it becomes `failed("outbound HTTP: <error>")`.
+ * What the two call-out errors share: a WIT variant `{tag, val?}` whose
+ * cases a subclass lists in `KINDS`, those carrying a message in
+ * `WITH_MESSAGE`.
  */
-export class HttpError extends Error {
-  /**
-   * @param {string} kind one of HTTP_ERROR_KINDS
-   * @param {string} [detail] the message of `not-allowed`, `invalid-request`, `connection`
-   */
+class CallError extends Error {
   constructor(kind, detail = '') {
-    if (!HTTP_ERROR_KINDS.includes(kind)) {
-      throw new TypeError(`HttpError kind must be one of ${HTTP_ERROR_KINDS.join(', ')}, not ${JSON.stringify(kind)}`);
+    const { KINDS, WITH_MESSAGE, name } = new.target;
+    if (!KINDS.includes(kind)) {
+      throw new TypeError(`${name} kind must be one of ${KINDS.join(', ')}, not ${JSON.stringify(kind)}`);
     }
     super(describe(kind, detail));
-    this.name = 'HttpError';
+    this.name = name;
     this.kind = kind;
-    this.detail = HTTP_ERROR_WITH_MESSAGE.has(kind) ? String(detail) : '';
-  }
-
-  static is(value) {
-    return value != null && value[HTTP_ERROR] === true;
+    this.detail = WITH_MESSAGE.has(kind) ? String(detail) : '';
   }
 
   /** From the WIT value `{tag, val?}`. */
   static fromWit(wit) {
-    return new HttpError(wit.tag, wit.val ?? '');
+    return new this(wit.tag, wit.val ?? '');
   }
 
   /** The WIT value `{tag, val?}`. */
   toWit() {
-    return HTTP_ERROR_WITH_MESSAGE.has(this.kind) ? { tag: this.kind, val: this.detail } : { tag: this.kind };
+    return this.constructor.WITH_MESSAGE.has(this.kind) ? { tag: this.kind, val: this.detail } : { tag: this.kind };
+  }
+}
+
+/**
+ * Why an outbound HTTP request got no response; mirrors the WIT
+ * `outbound-http.error`. Any status is a response, never an HttpError.
+ * Uncaught, it becomes `failed("outbound HTTP: <error>")`.
+ * `new HttpError(kind, detail)`: `kind` one of HTTP_ERROR_KINDS, `detail`
+ * the message of `not-allowed`, `invalid-request`, `connection`.
+ */
+export class HttpError extends CallError {
+  static KINDS = HTTP_ERROR_KINDS;
+  static WITH_MESSAGE = HTTP_ERROR_WITH_MESSAGE;
+
+  static is(value) {
+    return value != null && value[HTTP_ERROR] === true;
   }
 
   /** `failed("outbound HTTP: <error>")`, as the Rust SDK's `?` does. */
@@ -164,27 +173,12 @@ const BOLD_ERROR_WITH_MESSAGE = new Set(['invalid-request', 'connection']);
  * Uncaught, `no-shop` becomes `invalid-input("Bold API: ...")`, every other
  * kind `failed("Bold API: ...")`.
  */
-export class BoldApiError extends Error {
-  constructor(kind, detail = '') {
-    if (!BOLD_API_ERROR_KINDS.includes(kind)) {
-      throw new TypeError(`BoldApiError kind must be one of ${BOLD_API_ERROR_KINDS.join(', ')}, not ${JSON.stringify(kind)}`);
-    }
-    super(describe(kind, detail));
-    this.name = 'BoldApiError';
-    this.kind = kind;
-    this.detail = BOLD_ERROR_WITH_MESSAGE.has(kind) ? String(detail) : '';
-  }
+export class BoldApiError extends CallError {
+  static KINDS = BOLD_API_ERROR_KINDS;
+  static WITH_MESSAGE = BOLD_ERROR_WITH_MESSAGE;
 
   static is(value) {
     return value != null && value[BOLD_API_ERROR] === true;
-  }
-
-  static fromWit(wit) {
-    return new BoldApiError(wit.tag, wit.val ?? '');
-  }
-
-  toWit() {
-    return BOLD_ERROR_WITH_MESSAGE.has(this.kind) ? { tag: this.kind, val: this.detail } : { tag: this.kind };
   }
 
   /** The HandlerError for this error, its message prefixed with `context`. */

@@ -236,13 +236,14 @@ class _KindError(Exception):
         return hash((type(self).__name__, self.kind, self.message))
 
 
-class HttpError(_KindError):
-    """Why an outbound request got no response; mirrors the WIT
-    `outbound-http.error`. `kind`: `not_allowed`, `invalid_request`,
-    `timeout`, `response_too_large`, `too_many_requests`, `connection`."""
+_E = TypeVar("_E", bound="_CallError")
+
+
+class _CallError(_KindError):
+    """What the two call-out errors share: the kinds both WIT variants
+    have, and a constructor for each."""
 
     _TEXT = {
-        "not_allowed": "not allowed",
         "invalid_request": "invalid request",
         "timeout": "timeout",
         "response_too_large": "response too large",
@@ -251,28 +252,36 @@ class HttpError(_KindError):
     }
 
     @classmethod
-    def not_allowed(cls, message: str) -> "HttpError":
-        return cls("not_allowed", message)
-
-    @classmethod
-    def invalid_request(cls, message: str) -> "HttpError":
+    def invalid_request(cls: type[_E], message: str) -> _E:
         return cls("invalid_request", message)
 
     @classmethod
-    def timeout(cls) -> "HttpError":
+    def timeout(cls: type[_E]) -> _E:
         return cls("timeout")
 
     @classmethod
-    def response_too_large(cls) -> "HttpError":
+    def response_too_large(cls: type[_E]) -> _E:
         return cls("response_too_large")
 
     @classmethod
-    def too_many_requests(cls) -> "HttpError":
+    def too_many_requests(cls: type[_E]) -> _E:
         return cls("too_many_requests")
 
     @classmethod
-    def connection(cls, message: str) -> "HttpError":
+    def connection(cls: type[_E], message: str) -> _E:
         return cls("connection", message)
+
+
+class HttpError(_CallError):
+    """Why an outbound request got no response; mirrors the WIT
+    `outbound-http.error`. `kind`: `not_allowed`, `invalid_request`,
+    `timeout`, `response_too_large`, `too_many_requests`, `connection`."""
+
+    _TEXT = {"not_allowed": "not allowed", **_CallError._TEXT}
+
+    @classmethod
+    def not_allowed(cls, message: str) -> "HttpError":
+        return cls("not_allowed", message)
 
     def to_handler_error(self) -> HandlerError:
         """`failed: outbound HTTP: <error>`."""
@@ -374,7 +383,7 @@ class BoldApiRequest(_RequestParts):
         return f"BoldApiRequest({self.method} {self.path}, headers={names}, body_len={len(self.body)})"
 
 
-class BoldApiError(_KindError):
+class BoldApiError(_CallError):
     """Why a Bold API request got no response; mirrors the WIT
     `bold-api.error`. `kind`: `no_shop`, `not_installed`, `invalid_request`,
     `timeout`, `response_too_large`, `too_many_requests`, `connection`."""
@@ -382,11 +391,7 @@ class BoldApiError(_KindError):
     _TEXT = {
         "no_shop": "the call names no shop",
         "not_installed": "not installed on the call's shop",
-        "invalid_request": "invalid request",
-        "timeout": "timeout",
-        "response_too_large": "response too large",
-        "too_many_requests": "too many requests",
-        "connection": "connection failed",
+        **_CallError._TEXT,
     }
 
     @classmethod
@@ -396,26 +401,6 @@ class BoldApiError(_KindError):
     @classmethod
     def not_installed(cls) -> "BoldApiError":
         return cls("not_installed")
-
-    @classmethod
-    def invalid_request(cls, message: str) -> "BoldApiError":
-        return cls("invalid_request", message)
-
-    @classmethod
-    def timeout(cls) -> "BoldApiError":
-        return cls("timeout")
-
-    @classmethod
-    def response_too_large(cls) -> "BoldApiError":
-        return cls("response_too_large")
-
-    @classmethod
-    def too_many_requests(cls) -> "BoldApiError":
-        return cls("too_many_requests")
-
-    @classmethod
-    def connection(cls, message: str) -> "BoldApiError":
-        return cls("connection", message)
 
     def to_handler_error(self, context: str = "Bold API") -> HandlerError:
         """`<context>: <error>`: `invalid-input` for `no_shop`, `failed`
